@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import { DataSource, EntityManager } from 'typeorm';
+import { isUuid } from '../ids/uuid';
+import { PLATFORM_ROLE } from './database-roles';
+
+/**
+ * Which rows a transaction may see:
+ * - `tenant`: rows of one tenant, enforced by row-level security (`app.tenant_id` set with SET LOCAL);
+ * - `platform`: explicit platform-wide work (operators, dispatcher, jobs) — the policies allow it;
+ * - `global`: tables that are not tenant-scoped; tenant-scoped tables show nothing.
+ */
+export type Scope = { readonly kind: 'tenant'; readonly tenantId: string } | { readonly kind: 'platform' } | { readonly kind: 'global' };
+
+export const Scopes = {
+  tenant: (tenantId: string): Scope => ({ kind: 'tenant', tenantId }),
+  platform: { kind: 'platform' } as Scope,
+  global: { kind: 'global' } as Scope,
+};
+
+interface ActiveTransaction {
+  manager: EntityManager;
+  scope: Scope;
+}
+
+const TX_KEY = Symbol('kernel.transaction');
+
+export class UnitOfWorkError extends Error {
+  override name = 'UnitOfWorkError';
+}
+
+function sameScope(a: Scope, b: Scope): boolean {
+  return a.kind === b.kind && (a.kind !== 'tenant' || a.tenantId === (b as { tenantId: string }).tenantId);
+}
+
+/**
+ * One command = one transaction. The EntityManager of the open transaction travels in
+ * AsyncLocalStorage (nestjs-cls), so repositories and the outbox join it without passing it around.
+ */
+@Injectable()
+export class UnitOfWork {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cls: ClsService,
+  ) {}
+
+  /** The manager of the current transaction; throws outside one (a write must never run unscoped). */
+  get manager(): EntityManager {
+    const tx = this.current();
+    if (!tx) throw new UnitOfWorkError('No unit of work is active: run this inside UnitOfWork.run() or a command handler.');
+    return tx.manager;
+  }
+
+  get scope(): Scope | undefined {
+    return this.current()?.scope;
+  }
+
+  get active(): boolean {
+    return this.current() !== undefined;
+  }
+
+  private current(): ActiveTransaction | undefined {
+    return this.cls.isActive() ? this.cls.get<ActiveTransaction | undefined>(TX_KEY) : undefined;
+  }
+
+  /**
+   * Runs `work` in a transaction of the given scope. Inside an open transaction of the same scope it
+   * joins it; a different scope is a programming error (it would silently widen or narrow what the
+   * outer transaction sees), so it throws instead.
+   */
+  async run<T>(scope: Scope, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (scope.kind === 'tenant' && !isUuid(scope.tenantId)) {
+      throw new UnitOfWorkError(`Invalid tenant id for a tenant-scoped transaction: ${String(scope.tenantId)}`);
+    }
+    const outer = this.current();
+    if (outer) {
+      if (!sameScope(outer.scope, scope)) {
+        throw new UnitOfWorkError(`Nested unit of work with scope ${describe(scope)} inside ${describe(outer.scope)}.`);
+      }
+      return work(outer.manager);
+    }
+    // A child context per transaction: concurrent transactions in one request never share a manager.
+    return this.cls.run({ ifNested: 'inherit' }, () =>
+      this.dataSource.transaction(async (manager) => {
+        await applyScope(manager, scope);
+        this.cls.set(TX_KEY, { manager, scope } satisfies ActiveTransaction);
+        try {
+          return await work(manager);
+        } finally {
+          this.cls.set(TX_KEY, undefined);
+        }
+      }),
+    );
+  }
+}
+
+async function applyScope(manager: EntityManager, scope: Scope): Promise<void> {
+  switch (scope.kind) {
+    case 'tenant':
+      // set_config(..., true) is SET LOCAL: it ends with the transaction and never leaks to the pool.
+      await manager.query(`SELECT set_config('app.tenant_id', $1, true)`, [scope.tenantId]);
+      return;
+    case 'platform':
+      await manager.query(`SET LOCAL ROLE ${PLATFORM_ROLE}`);
+      return;
+    case 'global':
+      return;
+  }
+}
+
+function describe(scope: Scope): string {
+  return scope.kind === 'tenant' ? `tenant(${scope.tenantId})` : scope.kind;
+}

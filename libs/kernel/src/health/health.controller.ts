@@ -1,0 +1,67 @@
+import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { DATABASE_OPTIONS, type DatabaseModuleOptions } from '../database/database.module';
+import { appliedMigrations, migrationNames } from '../database/migrator';
+import { OutboxDispatcher } from '../outbox/outbox-dispatcher';
+
+class CheckDto {
+  @ApiProperty({ enum: ['ok', 'fail', 'disabled'] }) status!: 'ok' | 'fail' | 'disabled';
+  @ApiProperty({ required: false }) detail?: string;
+}
+
+class ReadinessDto {
+  @ApiProperty({ enum: ['ok', 'fail'] }) status!: 'ok' | 'fail';
+  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/CheckDto' } })
+  checks!: Record<string, CheckDto>;
+}
+
+class LivenessDto {
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
+}
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  private readonly expected: string[];
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly dispatcher: OutboxDispatcher,
+    @Inject(DATABASE_OPTIONS) options: DatabaseModuleOptions,
+  ) {
+    this.expected = migrationNames(options.migrations);
+  }
+
+  @Get('live')
+  @HttpCode(200)
+  @ApiOkResponse({ type: LivenessDto, description: 'The process is up.' })
+  live(): LivenessDto {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOkResponse({ type: ReadinessDto, description: 'Database reachable, migrations current, dispatcher running.' })
+  @ApiServiceUnavailableResponse({ type: ReadinessDto })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessDto> {
+    const checks: Record<string, CheckDto> = {};
+    try {
+      const applied = new Set(await appliedMigrations(this.dataSource));
+      checks.database = { status: 'ok' };
+      const pending = this.expected.filter((m) => !applied.has(m));
+      checks.migrations = pending.length ? { status: 'fail', detail: `pending: ${pending.join(', ')}` } : { status: 'ok' };
+    } catch (err) {
+      checks.database = { status: 'fail', detail: (err as Error).message };
+      checks.migrations = { status: 'fail', detail: 'database unreachable' };
+    }
+    checks.dispatcher = !this.dispatcher.enabled
+      ? { status: 'disabled' }
+      : this.dispatcher.isRunning
+        ? { status: 'ok' }
+        : { status: 'fail', detail: 'not running' };
+    const ok = Object.values(checks).every((c) => c.status !== 'fail');
+    reply.status(ok ? 200 : 503).header('Cache-Control', 'no-store');
+    return { status: ok ? 'ok' : 'fail', checks };
+  }
+}

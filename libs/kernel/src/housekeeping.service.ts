@@ -1,0 +1,43 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/**
+ * Periodic clean-up of the kernel's own tables: expired idempotency keys, and delivered outbox
+ * events (with their inbox records) after a week. Small batches keep each statement short.
+ */
+@Injectable()
+export class Housekeeping implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Housekeeping');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      if (!this.running) this.running = this.sweep().finally(() => (this.running = undefined));
+    }, 60_000);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async sweep(): Promise<void> {
+    try {
+      await this.dataSource.query(
+        `DELETE FROM kernel.idempotency_keys WHERE ctid IN (SELECT ctid FROM kernel.idempotency_keys WHERE expires_at < now() LIMIT 1000)`,
+      );
+      await this.dataSource.query(
+        `WITH old AS (
+           SELECT id FROM kernel.outbox WHERE status = 'delivered' AND delivered_at < now() - interval '7 days' LIMIT 1000
+         ), gone AS (DELETE FROM kernel.outbox o USING old WHERE o.id = old.id RETURNING o.id)
+         DELETE FROM kernel.inbox i USING gone WHERE i.event_id = gone.id`,
+      );
+    } catch (err) {
+      this.logger.warn(`housekeeping failed: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Logger as PinoLogger } from 'pino';
+import { HttpConfig, parseTrustProxy } from '../config/http.config';
+import { KernelErrors } from '../errors/domain-error';
+import { uuidv7 } from '../ids/uuid';
+import { redactUrl } from '../logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+/** The request id, also set on the raw request so middleware (nestjs-cls) can read it. */
+export const RAW_REQUEST_ID = Symbol.for('user-engine.request-id');
+
+const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Accepts a caller's X-Request-Id when it is safe to log, otherwise generates one. */
+export function requestIdFor(raw: IncomingMessage): string {
+  const header = raw.headers[REQUEST_ID_HEADER];
+  const given = Array.isArray(header) ? header[0] : header;
+  const id = given && ACCEPTABLE_ID.test(given) ? given : uuidv7();
+  (raw as IncomingMessage & { [RAW_REQUEST_ID]?: string })[RAW_REQUEST_ID] = id;
+  return id;
+}
+
+export function rawRequestId(raw: IncomingMessage): string | undefined {
+  return (raw as IncomingMessage & { [RAW_REQUEST_ID]?: string })[RAW_REQUEST_ID];
+}
+
+export function createFastifyAdapter(config: HttpConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    logger: false,
+    bodyLimit: config.bodyLimit,
+    trustProxy: parseTrustProxy(config.trustProxy),
+    genReqId: requestIdFor,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+  });
+}
+
+/**
+ * Fastify-level behaviour shared by every instance: request ids echoed back, one access-log line per
+ * request, latency metrics, and problem+json for what fails before Nest sees the request (malformed
+ * or oversized bodies, unsupported media types, unknown routes).
+ */
+export function installHttpHooks(
+  app: NestFastifyApplication,
+  deps: { config: HttpConfig; metrics: MetricsService; log: PinoLogger },
+): void {
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  const started = new WeakMap<FastifyRequest, bigint>();
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    started.set(request, process.hrtime.bigint());
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const start = started.get(request);
+    const seconds = start ? Number(process.hrtime.bigint() - start) / 1e9 : 0;
+    const route = request.routeOptions?.url ?? 'unmatched';
+    deps.metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
+    deps.log.info(
+      {
+        request_id: request.id,
+        req: { method: request.method, url: redactUrl(request.url), ip: request.ip },
+        res: { status: reply.statusCode },
+        duration_ms: Math.round(seconds * 1e6) / 1e3,
+      },
+      'request completed',
+    );
+    done();
+  });
+
+  // Nest installs Fastify's error and not-found handlers; both route through the global
+  // ProblemDetailsFilter, so parser errors and unknown routes become problem documents too.
+  // Anything other than JSON (or no body) on a body-carrying route is refused with 415.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: deps.config.bodyLimit }, (_req, body, done) => {
+    if (body === '' || body === undefined) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(KernelErrors.malformedJson(), undefined);
+    }
+  });
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    done(KernelErrors.unsupportedMediaType(request.headers['content-type']), undefined);
+  });
+}

@@ -1,0 +1,78 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ClsModule } from 'nestjs-cls';
+import type { IncomingMessage } from 'node:http';
+import { AuditLog } from './audit/audit-log';
+import { ConfigNamespace, configProviders } from './config/config.providers';
+import { databaseConfig } from './config/database.config';
+import type { ConfigSource } from './config/define-config';
+import { httpConfig } from './config/http.config';
+import { kernelConfig } from './config/kernel.config';
+import { RequestContext } from './context/request-context';
+import { DatabaseModule, DatabaseModuleOptions } from './database/database.module';
+import { HealthController } from './health/health.controller';
+import { Housekeeping } from './housekeeping.service';
+import { rawRequestId } from './http/http-setup';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { uuidv7 } from './ids/uuid';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
+import { OutboxAdmin } from './outbox/outbox-admin';
+import { OutboxDispatcher } from './outbox/outbox-dispatcher';
+import { OutboxPublisher } from './outbox/outbox.publisher';
+
+export const KERNEL_CONFIGS: readonly ConfigNamespace[] = [kernelConfig, httpConfig, databaseConfig];
+
+export interface KernelModuleOptions extends DatabaseModuleOptions {
+  /** Where settings come from (process.env in production). */
+  env: ConfigSource;
+  /** Further namespaces (the app's, each feature module's). */
+  configs?: readonly ConfigNamespace[];
+}
+
+@Global()
+@Module({})
+export class KernelModule {
+  static forRoot(options: KernelModuleOptions): DynamicModule {
+    const configs = configProviders([...KERNEL_CONFIGS, ...(options.configs ?? [])], options.env);
+    return {
+      module: KernelModule,
+      imports: [
+        ClsModule.forRoot({
+          global: true,
+          middleware: {
+            mount: true,
+            generateId: true,
+            idGenerator: (req: IncomingMessage) => rawRequestId(req) ?? uuidv7(),
+          },
+        }),
+        {
+          module: KernelConfigModule,
+          global: true,
+          providers: configs,
+          exports: configs.map((p) => (p as { provide: string | symbol }).provide),
+        },
+        DatabaseModule.forRoot({ entities: options.entities, migrations: options.migrations }),
+        CqrsModule.forRoot(),
+        DiscoveryModule,
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        RequestContext,
+        OutboxPublisher,
+        OutboxDispatcher,
+        OutboxAdmin,
+        AuditLog,
+        MetricsService,
+        Housekeeping,
+        IdempotencyInterceptor,
+        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
+      ],
+      exports: [RequestContext, OutboxPublisher, OutboxDispatcher, OutboxAdmin, AuditLog, MetricsService, CqrsModule],
+    };
+  }
+}
+
+@Module({})
+class KernelConfigModule {}

@@ -1,0 +1,290 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService, Reflector } from '@nestjs/core';
+import { EventEnvelopeV1, IntegrationEvent, type EventDefinition } from '@user-engine/contracts';
+import { CLS_ID, ClsService } from 'nestjs-cls';
+import { Client } from 'pg';
+import { hostname } from 'node:os';
+import { DataSource } from 'typeorm';
+import { kernelConfig, type KernelConfig } from '../config/kernel.config';
+import { RESOLVED_DATABASE } from '../database/database.module';
+import type { ResolvedDatabase } from '../database/connection';
+import { UnitOfWork } from '../database/unit-of-work';
+import { uuidv7 } from '../ids/uuid';
+import { queryRows } from '../database/query-rows';
+import {
+  handlerScope,
+  INTEGRATION_EVENT_HANDLER,
+  IntegrationEventHandlerMetadata,
+  IntegrationHandler,
+} from './integration-event-handler.decorator';
+
+interface Subscriber {
+  name: string;
+  instance: IntegrationHandler;
+  meta: IntegrationEventHandlerMetadata;
+}
+
+interface OutboxRow {
+  id: string;
+  type: string;
+  version: number;
+  tenant_id: string | null;
+  aggregate_type: string;
+  aggregate_id: string;
+  actor: EventEnvelopeV1['actor'];
+  request_id: string | null;
+  occurred_at: Date;
+  payload: unknown;
+  attempts: number;
+}
+
+export interface DispatcherStats {
+  delivered: number;
+  failed: number;
+  deadLettered: number;
+}
+
+/**
+ * Delivers outbox events to in-process handlers, at least once, with per-aggregate ordering.
+ *
+ * Rows are *claimed* (a lease, taken with FOR UPDATE SKIP LOCKED) rather than read past a
+ * high-water mark, because ids commit out of order. An event is only claimable when no older event
+ * of its aggregate is still pending, which gives per-aggregate order across several dispatchers.
+ * Wake-ups come from LISTEN/NOTIFY, with polling as the fallback.
+ */
+@Injectable()
+export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('OutboxDispatcher');
+  private readonly workerId = `${hostname()}:${process.pid}:${uuidv7().slice(-12)}`;
+  private subscribers = new Map<string, Subscriber[]>();
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private listener?: Client;
+  readonly stats: DispatcherStats = { delivered: 0, failed: 0, deadLettered: 0 };
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly reflector: Reflector,
+    private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
+    private readonly cls: ClsService,
+    @Inject(kernelConfig.KEY) private readonly config: KernelConfig,
+    @Inject(RESOLVED_DATABASE) private readonly database: ResolvedDatabase,
+  ) {}
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  get enabled(): boolean {
+    return this.config.outboxDispatcherEnabled;
+  }
+
+  onApplicationBootstrap(): void {
+    this.subscribers = this.discoverSubscribers();
+    if (this.config.outboxDispatcherEnabled) this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Handler names by event type, for diagnostics. */
+  subscriptions(): Record<string, string[]> {
+    return Object.fromEntries([...this.subscribers].map(([type, subs]) => [type, subs.map((s) => s.name)]));
+  }
+
+  private discoverSubscribers(): Map<string, Subscriber[]> {
+    const map = new Map<string, Subscriber[]>();
+    const names = new Set<string>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const { instance, metatype } = wrapper;
+      if (!instance || !metatype) continue;
+      const meta = this.reflector.get<IntegrationEventHandlerMetadata | undefined>(INTEGRATION_EVENT_HANDLER, metatype);
+      if (!meta) continue;
+      const name = meta.options.name ?? metatype.name;
+      if (names.has(name)) throw new Error(`Two integration event handlers share the inbox name "${name}".`);
+      names.add(name);
+      for (const event of meta.events) {
+        const list = map.get(event.type) ?? [];
+        list.push({ name, instance: instance as IntegrationHandler, meta });
+        map.set(event.type, list);
+      }
+    }
+    return map;
+  }
+
+  private eventClasses(type: string): EventDefinition<unknown> | undefined {
+    return this.subscribers.get(type)?.[0]?.meta.events.find((e) => e.type === type);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.listen();
+    this.loop = this.run();
+    this.logger.log(`dispatcher ${this.workerId} started`);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop; // finishes the batch in hand
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+    this.logger.log(`dispatcher ${this.workerId} stopped`);
+  }
+
+  private async listen(): Promise<void> {
+    while (this.running && !this.listener) {
+      const client = new Client({ connectionString: this.database.url, application_name: 'user-engine-outbox-listener' });
+      try {
+        await client.connect();
+        client.on('notification', () => this.wake?.());
+        client.on('error', (err) => {
+          this.logger.warn(`outbox listener lost its connection (${err.message}); polling until it reconnects`);
+          if (this.listener === client) this.listener = undefined;
+          client.end().catch(() => undefined);
+          setTimeout(() => void this.listen(), this.config.outboxPollInterval).unref();
+        });
+        await client.query('LISTEN kernel_outbox');
+        if (!this.running) {
+          await client.end();
+          return;
+        }
+        this.listener = client;
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        this.logger.warn(`outbox listener could not connect (${(err as Error).message}); polling`);
+        await this.sleep(this.config.outboxPollInterval * 5);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.dispatchBatch();
+      } catch (err) {
+        this.logger.error(`dispatch round failed: ${(err as Error).message}`);
+      }
+      // A full batch means there is probably more: go on without waiting.
+      if (this.running && claimed < this.config.outboxBatchSize) await this.sleep(this.config.outboxPollInterval);
+    }
+  }
+
+  /** Claims and delivers one batch; returns how many events were claimed. Public for tests and tools. */
+  async dispatchBatch(): Promise<number> {
+    const updated = await queryRows<OutboxRow>(this.dataSource,
+      `UPDATE kernel.outbox o
+          SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2::double precision / 1000)
+         FROM (
+           SELECT c.id FROM kernel.outbox c
+            WHERE c.status = 'pending'
+              AND c.next_attempt_at <= now()
+              AND (c.claimed_until IS NULL OR c.claimed_until < now())
+              AND NOT EXISTS (
+                SELECT 1 FROM kernel.outbox p
+                 WHERE p.status = 'pending' AND p.aggregate_type = c.aggregate_type
+                   AND p.aggregate_id = c.aggregate_id AND p.id < c.id)
+            ORDER BY c.id
+            LIMIT $3
+            FOR UPDATE SKIP LOCKED
+         ) picked
+        WHERE o.id = picked.id
+      RETURNING o.id, o.type, o.version, o.tenant_id, o.aggregate_type, o.aggregate_id, o.actor, o.request_id,
+                o.occurred_at, o.payload, o.attempts`,
+      [this.workerId, this.config.outboxLease, this.config.outboxBatchSize],
+    );
+    updated.sort((a, b) => (a.id < b.id ? -1 : 1));
+    for (const row of updated) await this.deliver(row);
+    return updated.length;
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const envelope: EventEnvelopeV1 = {
+      id: row.id,
+      type: row.type,
+      version: row.version,
+      tenant_id: row.tenant_id,
+      aggregate: { type: row.aggregate_type, id: row.aggregate_id },
+      actor: row.actor,
+      request_id: row.request_id,
+      occurred_at: new Date(row.occurred_at).toISOString(),
+      payload: row.payload,
+    };
+    const Event = this.eventClasses(row.type);
+    const event = Event ? new Event(envelope) : new IntegrationEvent(envelope);
+    const failures: string[] = [];
+    for (const sub of this.subscribers.get(row.type) ?? []) {
+      try {
+        // The event's request id follows it into the handler's logs.
+        await this.cls.run(async () => {
+          this.cls.set(CLS_ID, row.request_id ?? row.id);
+          await this.uow.run(handlerScope(sub.meta.options, row.tenant_id), async (manager) => {
+            const inserted = await queryRows(manager,
+              `INSERT INTO kernel.inbox (handler, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
+              [sub.name, row.id],
+            );
+            if (!inserted.length) return; // delivered before: a redelivery is a no-op
+            await sub.instance.handle(event);
+          });
+        });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        failures.push(`${sub.name}: ${message}`);
+        this.logger.warn(`handler ${sub.name} failed on ${row.type} ${row.id} (attempt ${row.attempts + 1}): ${message}`);
+      }
+    }
+    if (!failures.length) {
+      await this.dataSource.query(
+        `UPDATE kernel.outbox SET status = 'delivered', delivered_at = now(), claimed_by = NULL, claimed_until = NULL, last_error = NULL
+          WHERE id = $1`,
+        [row.id],
+      );
+      this.stats.delivered++;
+      return;
+    }
+    const attempts = row.attempts + 1;
+    const error = failures.join('; ').slice(0, 4000);
+    if (attempts >= this.config.outboxMaxAttempts) {
+      await this.dataSource.query(
+        `UPDATE kernel.outbox SET status = 'dead', dead_at = now(), attempts = $2, last_error = $3, claimed_by = NULL, claimed_until = NULL
+          WHERE id = $1`,
+        [row.id, attempts, error],
+      );
+      this.stats.deadLettered++;
+      this.logger.error(`event ${row.type} ${row.id} dead-lettered after ${attempts} attempts: ${error}`);
+      return;
+    }
+    await this.dataSource.query(
+      `UPDATE kernel.outbox
+          SET attempts = $2, last_error = $3, claimed_by = NULL, claimed_until = NULL,
+              next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
+        WHERE id = $1`,
+      [row.id, attempts, error, this.backoff(attempts)],
+    );
+    this.stats.failed++;
+  }
+
+  /** Exponential backoff with ±20 % jitter, capped. */
+  backoff(attempts: number): number {
+    const base = Math.min(this.config.outboxRetryMax, this.config.outboxRetryBase * 2 ** (attempts - 1));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+}
