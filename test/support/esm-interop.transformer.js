@@ -8,6 +8,18 @@ const babel = require('@babel/core');
 
 const typeCache = new Map();
 
+// ESM files often declare `const require = createRequire(import.meta.url)`; once converted to
+// CommonJS that local would shadow the module's own `require`, so it is renamed first.
+function renameLocalRequire() {
+  return {
+    visitor: {
+      Program(path) {
+        if (path.scope.hasOwnBinding('require')) path.scope.rename('require', '__esmLocalRequire');
+      },
+    },
+  };
+}
+
 function packageType(dir) {
   if (typeCache.has(dir)) return typeCache.get(dir);
   let type = 'commonjs';
@@ -36,7 +48,7 @@ function isEsm(filename) {
 
 module.exports = {
   getCacheKey(source, filename) {
-    return createHash('sha1').update('esm-interop-v1\0').update(filename).update('\0').update(source).digest('hex');
+    return createHash('sha1').update('esm-interop-v3\0').update(filename).update('\0').update(source).digest('hex');
   },
   process(source, filename) {
     if (!isEsm(filename)) return { code: source };
@@ -45,7 +57,7 @@ module.exports = {
       babelrc: false,
       configFile: false,
       sourceMaps: 'inline',
-      plugins: ['babel-plugin-transform-import-meta', '@babel/plugin-transform-modules-commonjs'],
+      plugins: [renameLocalRequire, 'babel-plugin-transform-import-meta', '@babel/plugin-transform-dynamic-import', '@babel/plugin-transform-modules-commonjs'],
     });
     return { code: out.code };
   },

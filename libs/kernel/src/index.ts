@@ -29,6 +29,8 @@ export * from './pagination/cursor';
 export * from './idempotency/idempotency.interceptor';
 export * from './metrics/metrics.service';
 export * from './http/http-setup';
+export * from './http/parse-uuid.pipe';
 export * from './openapi/openapi';
 export * from './housekeeping.service';
+export * from './cqrs/transactional-buses';
 export * from './kernel.module';

@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { ClsModule } from 'nestjs-cls';
 import type { IncomingMessage } from 'node:http';
 import { AuditLog } from './audit/audit-log';
+import { TransactionalBuses } from './cqrs/transactional-buses';
 import { ConfigNamespace, configProviders } from './config/config.providers';
 import { databaseConfig } from './config/database.config';
 import type { ConfigSource } from './config/define-config';
@@ -66,6 +67,7 @@ export class KernelModule {
         AuditLog,
         MetricsService,
         Housekeeping,
+        TransactionalBuses,
         IdempotencyInterceptor,
         { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
       ],

@@ -28,7 +28,27 @@ interface FastifyLikeError {
  */
 export function toDomainError(err: unknown, context: { method?: string; url?: string; bodyLimit?: number } = {}): DomainError {
   if (err instanceof DomainError) return err;
+  // Nest wraps Fastify's own 4xx errors (body parsing) in an HttpException; look at the original.
+  const fromFastify = fastifyError(err instanceof HttpException && err.cause ? err.cause : err, context);
+  if (fromFastify) return fromFastify;
 
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    if (status === 404 && context.method && context.url) return KernelErrors.routeNotFound(context.method, context.url);
+    const kind = KIND_BY_STATUS[status];
+    if (kind) return new DomainError(kind, `HTTP.${status}`, err.message, { cause: err });
+    return KernelErrors.internal();
+  }
+
+  const fe = err as FastifyLikeError | undefined;
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const kind = KIND_BY_STATUS[fe.statusCode] ?? 'invalid';
+    return new DomainError(kind, `HTTP.${fe.statusCode}`, 'The request could not be processed.', { cause: err });
+  }
+  return KernelErrors.internal();
+}
+
+function fastifyError(err: unknown, context: { bodyLimit?: number }): DomainError | undefined {
   const fe = err as FastifyLikeError | undefined;
   switch (fe?.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -45,19 +65,6 @@ export function toDomainError(err: unknown, context: { method?: string; url?: st
       break;
   }
   // Fastify body parsing errors from JSON.parse carry a 400 status and a SyntaxError message.
-  if (err instanceof SyntaxError && (err as FastifyLikeError).statusCode === 400) return KernelErrors.malformedJson();
-
-  if (err instanceof HttpException) {
-    const status = err.getStatus();
-    if (status === 404 && context.method && context.url) return KernelErrors.routeNotFound(context.method, context.url);
-    const kind = KIND_BY_STATUS[status];
-    if (kind) return new DomainError(kind, `HTTP.${status}`, err.message, { cause: err });
-    return KernelErrors.internal();
-  }
-
-  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const kind = KIND_BY_STATUS[fe.statusCode] ?? 'invalid';
-    return new DomainError(kind, `HTTP.${fe.statusCode}`, 'The request could not be processed.', { cause: err });
-  }
-  return KernelErrors.internal();
+  if (err instanceof SyntaxError && fe?.statusCode === 400) return KernelErrors.malformedJson();
+  return undefined;
 }

@@ -1,0 +1,37 @@
+import { Client } from 'pg';
+// Relative imports: global setup runs outside Jest's module mapper, in plain Node.
+import { EmbeddedPostgres } from '../../libs/kernel/src/database/embedded-postgres';
+import { Migrator } from '../../libs/kernel/src/database/migrator';
+import { MIGRATIONS } from '../../migrations';
+
+/**
+ * Once per test run: pick the PostgreSQL server (TEST_DATABASE_URL, or an embedded one under
+ * .data/test-postgres), create a template database and migrate it. Every suite then clones the
+ * template, which takes milliseconds and keeps suites independent.
+ */
+export default async function globalSetup(): Promise<void> {
+  let admin = process.env.TEST_DATABASE_URL;
+  if (!admin) {
+    const pg = await EmbeddedPostgres.start({
+      dir: process.env.UE_TEST_EMBEDDED_DIR ?? '.data/test-postgres',
+      port: Number(process.env.UE_TEST_EMBEDDED_PORT ?? 54330),
+      database: 'postgres',
+    });
+    (globalThis as { __UE_EMBEDDED__?: EmbeddedPostgres }).__UE_EMBEDDED__ = pg;
+    admin = pg.url;
+  }
+  const template = `ue_test_${process.pid}`;
+  const client = new Client({ connectionString: admin });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
+    await client.query(`CREATE DATABASE "${template}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(admin);
+  url.pathname = `/${template}`;
+  await new Migrator(url.toString(), MIGRATIONS).up();
+  process.env.UE_TEST_ADMIN_URL = admin;
+  process.env.UE_TEST_TEMPLATE = template;
+}

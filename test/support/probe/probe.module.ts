@@ -1,0 +1,201 @@
+import { Body, Controller, Get, HttpCode, Inject, Module, Param, Post, Query } from '@nestjs/common';
+import { CommandBus, CommandHandler, ICommandHandler, QueryBus, QueryHandler, IQueryHandler } from '@nestjs/cqrs';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { IntegrationEvent } from '@user-engine/contracts';
+import {
+  AuditLog,
+  DomainError,
+  Idempotent,
+  IntegrationEventHandler,
+  keysetPage,
+  OutboxPublisher,
+  Page,
+  PageQueryDto,
+  ParseUuidPipe,
+  Scope,
+  Scopes,
+  UnitOfWork,
+  uuidv7,
+} from '@user-engine/kernel';
+import { FlakyHappened, NoteCreated, PoisonHappened } from './probe.events';
+
+@Entity({ schema: 'probe', name: 'notes' })
+export class NoteEntity {
+  @PrimaryColumn('uuid') tenant_id!: string;
+  @PrimaryColumn('uuid') id!: string;
+  @Column('text') text!: string;
+  @CreateDateColumn({ type: 'timestamptz' }) created_at!: Date;
+}
+
+export class CreateNoteDto {
+  @IsString() @Length(1, 200) text!: string;
+}
+
+class AddressDto {
+  @IsString() city!: string;
+}
+
+export class EchoDto {
+  @IsString() name!: string;
+  @IsInt() @Min(0) @Max(150) age!: number;
+  @IsObject() @ValidateNested() @Type(() => AddressDto) address!: AddressDto;
+  @IsOptional() @IsArray() @ArrayMaxSize(3) @IsString({ each: true }) tags?: string[];
+}
+
+export class CreateNote {
+  readonly scope: Scope;
+  constructor(readonly tenantId: string, readonly text: string) {
+    this.scope = Scopes.tenant(tenantId);
+  }
+}
+
+export class ListNotes {
+  readonly scope: Scope;
+  constructor(readonly tenantId: string, readonly page: PageQueryDto) {
+    this.scope = Scopes.tenant(tenantId);
+  }
+}
+
+@CommandHandler(CreateNote)
+export class CreateNoteHandler implements ICommandHandler<CreateNote> {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly outbox: OutboxPublisher,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async execute(cmd: CreateNote): Promise<{ id: string; text: string }> {
+    const note = await this.uow.manager.getRepository(NoteEntity).save({ tenant_id: cmd.tenantId, id: uuidv7(), text: cmd.text });
+    await this.outbox.publish(NoteCreated, {
+      tenantId: cmd.tenantId,
+      aggregate: { type: 'tenant', id: cmd.tenantId },
+      actor: { type: 'system', id: null },
+      payload: { note_id: note.id, text: note.text },
+    });
+    await this.audit.append({ tenantId: cmd.tenantId, actor: { type: 'system' }, action: 'probe.note.created', outcome: 'success', resource: { type: 'note', id: note.id } });
+    if (cmd.text === 'rollback') throw new DomainError('conflict', 'PROBE.ROLLBACK', 'Rolled back on purpose.');
+    return { id: note.id, text: note.text };
+  }
+}
+
+@QueryHandler(ListNotes)
+export class ListNotesHandler implements IQueryHandler<ListNotes> {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  execute(q: ListNotes): Promise<Page<NoteEntity>> {
+    const qb = this.uow.manager.getRepository(NoteEntity).createQueryBuilder('n');
+    return keysetPage(qb, { list: 'probe.notes', orderBy: ['n.id'], key: (n) => [n.id], limit: q.page.limit, cursor: q.page.cursor });
+  }
+}
+
+export const PROBE_APP_LABEL = Symbol('PROBE_APP_LABEL');
+
+@IntegrationEventHandler(NoteCreated, { name: 'probe.note-created-effect' })
+export class NoteCreatedEffect {
+  constructor(
+    private readonly uow: UnitOfWork,
+    @Inject(PROBE_APP_LABEL) private readonly label: string,
+  ) {}
+
+  async handle(event: IntegrationEvent<{ note_id: string }>): Promise<void> {
+    await this.uow.manager.query(`INSERT INTO probe.effects (event_id, aggregate_id, handler, app) VALUES ($1, $2, $3, $4)`, [
+      event.envelope.id,
+      event.envelope.aggregate.id,
+      'note-created-effect',
+      this.label,
+    ]);
+  }
+}
+
+/** Fails the first `fail_times` deliveries of each event, then succeeds. */
+@IntegrationEventHandler(FlakyHappened)
+export class FlakyHandler {
+  readonly attempts = new Map<string, number>();
+  constructor(private readonly uow: UnitOfWork) {}
+
+  async handle(event: IntegrationEvent<{ fail_times: number }>): Promise<void> {
+    const n = (this.attempts.get(event.envelope.id) ?? 0) + 1;
+    this.attempts.set(event.envelope.id, n);
+    // The write happens before the failure: it must roll back with it.
+    await this.uow.manager.query(`INSERT INTO probe.effects (event_id, aggregate_id, handler) VALUES ($1, $2, 'flaky')`, [
+      event.envelope.id,
+      event.envelope.aggregate.id,
+    ]);
+    if (n <= event.payload.fail_times) throw new Error(`flaky failure ${n}`);
+  }
+}
+
+@IntegrationEventHandler(PoisonHappened)
+export class PoisonHandler {
+  handle(event: IntegrationEvent<{ reason: string }>): void {
+    throw new Error(`cannot handle: ${event.payload.reason}`);
+  }
+}
+
+/** A second consumer of the poison event that always succeeds: it must not run again on retries. */
+@IntegrationEventHandler(PoisonHappened)
+export class PoisonBystander {
+  runs = 0;
+  handle(): void {
+    this.runs++;
+  }
+}
+
+@Controller('v1/probe')
+export class ProbeController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post('tenants/:tenant_id/notes')
+  @HttpCode(201)
+  @Idempotent()
+  create(@Param('tenant_id', ParseUuidPipe) tenantId: string, @Body() body: CreateNoteDto) {
+    return this.commands.execute(new CreateNote(tenantId, body.text));
+  }
+
+  @Get('tenants/:tenant_id/notes')
+  list(@Param('tenant_id', ParseUuidPipe) tenantId: string, @Query() page: PageQueryDto) {
+    return this.queries.execute(new ListNotes(tenantId, page));
+  }
+
+  @Post('echo')
+  @HttpCode(200)
+  echo(@Body() body: EchoDto) {
+    return body;
+  }
+
+  @Get('boom')
+  boom(): never {
+    throw new Error('secret internal detail');
+  }
+
+  @Get('conflict')
+  conflict(): never {
+    throw new DomainError('conflict', 'PROBE.CONFLICT', 'Already there.', { extensions: { existing_id: 'x' } });
+  }
+
+  @Get('rate-limited')
+  limited(): never {
+    throw new DomainError('rate_limited', 'PROBE.SLOW_DOWN', 'Too many requests.', { headers: { 'Retry-After': '7' } });
+  }
+}
+
+@Module({
+  controllers: [ProbeController],
+  providers: [
+    CreateNoteHandler,
+    ListNotesHandler,
+    NoteCreatedEffect,
+    FlakyHandler,
+    PoisonHandler,
+    PoisonBystander,
+    { provide: PROBE_APP_LABEL, useFactory: () => process.env.PROBE_APP_LABEL ?? 'app' },
+  ],
+})
+export class ProbeModule {}
+
+export const probeFeature = { module: ProbeModule, entities: [NoteEntity] };

@@ -1,0 +1,64 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { Writable } from 'node:stream';
+import { createApp } from '../../apps/api/src/bootstrap';
+import type { FeatureModule } from '../../apps/api/src/feature-modules';
+import type { TestDatabase } from './test-database';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  /** Every JSON log line written so far. */
+  logs: Record<string, unknown>[];
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
+  get<T>(token: abstract new (...args: never[]) => T): T;
+  close(): Promise<void>;
+}
+
+/** Settings that make tests fast and deterministic; any can be overridden per suite. */
+export const TEST_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'info',
+  OUTBOX_POLL_INTERVAL: '100ms',
+  OUTBOX_RETRY_BASE: '20ms',
+  OUTBOX_RETRY_MAX: '200ms',
+  OUTBOX_LEASE: '5s',
+  AUDIT_SEAL_INTERVAL: '1h',
+  DATABASE_POOL_SIZE: '5',
+};
+
+/** Boots the real application (Fastify, global pipes, filters and hooks) on a test database. */
+export async function startTestApp(
+  db: TestDatabase,
+  options: { env?: Record<string, string | undefined>; extra?: FeatureModule[] } = {},
+): Promise<TestApp> {
+  const logs: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  const env = { ...TEST_ENV, DATABASE_URL: db.url, ...options.env };
+  const app = await createApp({ env, extra: options.extra, logDestination: destination });
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    logs,
+    inject: (o) => app.inject(o) as unknown as Promise<LightMyRequestResponse>,
+    get: (token) => app.get(token as never),
+    close: () => app.close(),
+  };
+}
+
+/** Polls until `check` returns a truthy value (or fails after `timeoutMs`). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, label = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
