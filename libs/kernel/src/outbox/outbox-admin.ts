@@ -37,6 +37,8 @@ export class OutboxAdmin {
       RETURNING id`,
       [ids === 'all' ? null : ids],
     );
+    // Wake the dispatchers now rather than at their next poll.
+    if (rows.length) await this.dataSource.query(`SELECT pg_notify('kernel_outbox', '')`);
     return rows.length;
   }
 

@@ -165,6 +165,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private sleep(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -183,9 +184,23 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       } catch (err) {
         this.logger.error(`dispatch round failed: ${(err as Error).message}`);
       }
-      // A full batch means there is probably more: go on without waiting.
-      if (this.running && claimed < this.config.outboxBatchSize) await this.sleep(this.config.outboxPollInterval);
+      // A full batch means there is probably more: go on without waiting. Otherwise sleep until a
+      // NOTIFY, the next scheduled retry, or the polling fallback — whichever comes first.
+      if (this.running && claimed < this.config.outboxBatchSize) await this.sleep(await this.idleDelay());
     }
+  }
+
+  private async idleDelay(): Promise<number> {
+    try {
+      const [row] = await queryRows<{ ms: number | null }>(
+        this.dataSource,
+        `SELECT (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS ms FROM kernel.outbox WHERE status = 'pending'`,
+      );
+      if (row?.ms !== null && row?.ms !== undefined) return Math.max(10, Math.min(this.config.outboxPollInterval, row.ms));
+    } catch {
+      // fall back to polling
+    }
+    return this.config.outboxPollInterval;
   }
 
   /** Claims and delivers one batch; returns how many events were claimed. Public for tests and tools. */
