@@ -4,7 +4,7 @@ import { createApp } from '../../apps/api/src/bootstrap';
 import { probeFeature } from './probe/probe.module';
 
 async function main(): Promise<void> {
-  const app = await createApp({ env: process.env, extra: [probeFeature] });
+  const app = await createApp({ env: process.env, registry: { probe: probeFeature } });
   const tenant = process.env.CRASH_TENANT as string;
   const res = await app.inject({ method: 'POST', url: `/v1/probe/tenants/${tenant}/notes`, payload: { text: 'before the crash' } });
   if (res.statusCode !== 201) throw new Error(`unexpected ${res.statusCode}: ${res.body}`);

@@ -29,7 +29,7 @@ export const TEST_ENV: Record<string, string> = {
 /** Boots the real application (Fastify, global pipes, filters and hooks) on a test database. */
 export async function startTestApp(
   db: TestDatabase,
-  options: { env?: Record<string, string | undefined>; extra?: FeatureModule[] } = {},
+  options: { env?: Record<string, string | undefined>; extra?: FeatureModule[]; registry?: Record<string, FeatureModule> } = {},
 ): Promise<TestApp> {
   const logs: Record<string, unknown>[] = [];
   const destination = new Writable({
@@ -41,7 +41,7 @@ export async function startTestApp(
     },
   });
   const env = { ...TEST_ENV, DATABASE_URL: db.url, ...options.env };
-  const app = await createApp({ env, extra: options.extra, logDestination: destination });
+  const app = await createApp({ env, registry: options.registry ?? (options.extra ? Object.fromEntries(options.extra.map((m, i) => [`extra${i}`, m])) : undefined), logDestination: destination });
   await app.getHttpAdapter().getInstance().ready();
   return {
     app,

@@ -1,21 +1,21 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfigNamespace, ConfigSource, KernelModule } from '@user-engine/kernel';
 import { MIGRATIONS } from '@user-engine/migrations';
-import { appConfig } from './app.config';
+import { appConfig, resolveModules } from './app.config';
 import { FEATURE_MODULES, FeatureModule } from './feature-modules';
 
 export interface AppModuleOptions {
   env: ConfigSource;
-  /** Extra modules mounted beside the configured ones (tests use this to exercise the kernel). */
-  extra?: FeatureModule[];
+  /** The modules MODULES chooses from; the build's own by default (tests pass their own). */
+  registry?: Readonly<Record<string, FeatureModule>>;
 }
 
 /** The composition root: the kernel plus the feature modules MODULES names. */
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
-    const { modules } = appConfig.parse(options.env);
-    const mounted = [...modules.map((name) => FEATURE_MODULES[name]), ...(options.extra ?? [])];
+    const registry = options.registry ?? FEATURE_MODULES;
+    const mounted = resolveModules(appConfig.parse(options.env).modules, registry).map((name) => registry[name]);
     const configs: ConfigNamespace[] = [appConfig, ...mounted.flatMap((m) => m.configs ?? [])];
     return {
       module: AppModule,

@@ -17,9 +17,9 @@ import {
   validateAllConfig,
 } from '@user-engine/kernel';
 import type { DestinationStream } from 'pino';
-import { appConfig } from './app.config';
+import { appConfig, resolveModules } from './app.config';
 import { AppModule } from './app.module';
-import { FeatureModule } from './feature-modules';
+import { FEATURE_MODULES, FeatureModule } from './feature-modules';
 
 export const API_INFO = {
   title: 'User Engine',
@@ -29,7 +29,8 @@ export const API_INFO = {
 
 export interface CreateAppOptions {
   env?: ConfigSource;
-  extra?: FeatureModule[];
+  /** The modules MODULES chooses from (default: the build's FEATURE_MODULES). */
+  registry?: Readonly<Record<string, FeatureModule>>;
   /** Log destination (tests capture lines here); stdout by default. */
   logDestination?: DestinationStream;
 }
@@ -41,12 +42,12 @@ export interface CreateAppOptions {
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const env = options.env ?? process.env;
   validateAllConfig(env); // every namespace, all problems at once
-  appConfig.parse(env);
+  resolveModules(appConfig.parse(env).modules, options.registry ?? FEATURE_MODULES);
   const http = httpConfig.parse(env);
   const kernel = kernelConfig.parse(env);
   const log = createRootLogger(kernel.logLevel, options.logDestination);
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ env, extra: options.extra }), createFastifyAdapter(http), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ env, registry: options.registry }), createFastifyAdapter(http), {
     logger: new PinoNestLogger(log),
     bodyParser: false,
     abortOnError: false,

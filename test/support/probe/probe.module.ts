@@ -168,6 +168,13 @@ export class ProbeController {
     return body;
   }
 
+  @Get('slow')
+  async slow(@Query('ms') ms = '300'): Promise<{ waited: number }> {
+    const wait = Math.min(Number(ms) || 0, 5000);
+    await new Promise((r) => setTimeout(r, wait));
+    return { waited: wait };
+  }
+
   @Get('boom')
   boom(): never {
     throw new Error('secret internal detail');

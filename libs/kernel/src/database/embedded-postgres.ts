@@ -41,6 +41,8 @@ export class EmbeddedPostgres {
     private readonly dir: string,
     private readonly bins: Binaries,
     private readonly runAs: { uid: number; gid: number } | undefined,
+    /** False when a server already running in the directory was adopted. */
+    readonly startedHere: boolean,
   ) {}
 
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
@@ -101,7 +103,7 @@ export class EmbeddedPostgres {
     const port = running ? runningPort(dir) ?? options.port : options.port;
     const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
     await ensureDatabase(`${base}/postgres`, database);
-    return new EmbeddedPostgres(`${base}/${database}`, dir, bins, runAs);
+    return new EmbeddedPostgres(`${base}/${database}`, dir, bins, runAs, !running);
   }
 
   async stop(): Promise<void> {

@@ -58,6 +58,18 @@ export function installHttpHooks(
     done();
   });
 
+  // While shutting down, responses still in flight close their keep-alive connection, so the
+  // server can finish closing as soon as they are sent (idle ones are closed by Fastify).
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   fastify.addHook('onResponse', (request, reply, done) => {
     const start = started.get(request);
     const seconds = start ? Number(process.hrtime.bigint() - start) / 1e9 : 0;

@@ -1,0 +1,155 @@
+import 'reflect-metadata';
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import {
+  AuditLog,
+  buildOpenApiDocument,
+  ConfigValidationError,
+  databaseConfig,
+  EmbeddedPostgres,
+  Migrator,
+  OutboxAdmin,
+  checkReachable,
+} from '@user-engine/kernel';
+import { MIGRATIONS } from '@user-engine/migrations';
+import { AppModule } from '../../api/src/app.module';
+import { API_INFO, createApp } from '../../api/src/bootstrap';
+import { renderConfigTable, renderEnvExample, replaceBetweenMarkers } from './config-docs';
+
+const USAGE = `user-engine <command>
+
+  migrate up | down | status     apply, revert the last, or list migrations (under an advisory lock)
+  audit verify [--tenant <id>]   verify a tenant's audit hash chain (the platform chain without --tenant)
+  outbox dead-letters            list dead-lettered events
+  outbox replay <id…> | --all    put dead-lettered events back in the queue
+  openapi write | check          write openapi.json from the code, or fail when it differs
+  config docs [--write]          print (or write into README.md and .env.example) the configuration table
+
+The database is DATABASE_URL, or the embedded PostgreSQL when it is unset (as for the API).`;
+
+const ROOT = process.cwd();
+
+async function withDatabaseUrl<T>(work: (url: string) => Promise<T>): Promise<T> {
+  const config = databaseConfig.parse(process.env);
+  if (config.url) {
+    await checkReachable(config.url, 'DATABASE_URL');
+    return work(config.url);
+  }
+  const embedded = await EmbeddedPostgres.start({ dir: config.embeddedDir, port: config.embeddedPort });
+  try {
+    return await work(embedded.url);
+  } finally {
+    // Leave a server that was already running (an API process may be using it) alone.
+    if (embedded.startedHere) await embedded.stop();
+  }
+}
+
+/** The application's providers without HTTP or background workers, for operator commands. */
+async function withAppContext<T>(work: (ctx: INestApplicationContext) => Promise<T>): Promise<T> {
+  const env = { ...process.env, OUTBOX_DISPATCHER_ENABLED: 'false' };
+  const ctx = await NestFactory.createApplicationContext(AppModule.forRoot({ env }), { logger: ['error', 'warn'] });
+  try {
+    return await work(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+function openApiText(doc: unknown): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  switch (`${command ?? ''} ${sub ?? ''}`.trim()) {
+    case 'migrate up':
+      return withDatabaseUrl(async (url) => {
+        const applied = await new Migrator(url, MIGRATIONS).up();
+        console.log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date');
+        return 0;
+      });
+    case 'migrate down':
+      return withDatabaseUrl(async (url) => {
+        const reverted = await new Migrator(url, MIGRATIONS).down();
+        console.log(reverted ? `reverted: ${reverted}` : 'nothing to revert');
+        return 0;
+      });
+    case 'migrate status':
+      return withDatabaseUrl(async (url) => {
+        for (const m of await new Migrator(url, MIGRATIONS).status()) console.log(`${m.applied ? 'applied' : 'pending'}  ${m.name}`);
+        return 0;
+      });
+    case 'audit verify': {
+      const i = rest.indexOf('--tenant');
+      const tenant = i >= 0 ? rest[i + 1] : null;
+      return withAppContext(async (ctx) => {
+        const audit = ctx.get(AuditLog);
+        await audit.sealPending();
+        const result = await audit.verify(tenant ?? null);
+        console.log(JSON.stringify(result, null, 2));
+        return result.intact ? 0 : 3;
+      });
+    }
+    case 'outbox dead-letters':
+      return withAppContext(async (ctx) => {
+        console.log(JSON.stringify(await ctx.get(OutboxAdmin).deadLetters(), null, 2));
+        return 0;
+      });
+    case 'outbox replay': {
+      if (!rest.length) throw new UsageError('outbox replay needs event ids or --all');
+      return withAppContext(async (ctx) => {
+        const n = await ctx.get(OutboxAdmin).replay(rest.includes('--all') ? 'all' : rest);
+        console.log(`replayed ${n} event(s)`);
+        return 0;
+      });
+    }
+    case 'openapi write':
+    case 'openapi check': {
+      const app = await createApp({ env: { ...process.env, OUTBOX_DISPATCHER_ENABLED: 'false', LOG_LEVEL: 'warn' } });
+      try {
+        const text = openApiText(buildOpenApiDocument(app, API_INFO));
+        const file = join(ROOT, 'openapi.json');
+        if (sub === 'write') {
+          writeFileSync(file, text);
+          console.log(`wrote ${file}`);
+          return 0;
+        }
+        const same = existsSync(file) && readFileSync(file, 'utf8') === text;
+        console.log(same ? 'openapi.json is current' : 'openapi.json differs from the code: run `npm run openapi`');
+        return same ? 0 : 4;
+      } finally {
+        await app.close();
+      }
+    }
+    case 'config docs': {
+      const table = renderConfigTable();
+      if (!rest.includes('--write') && sub === 'docs') {
+        console.log(table);
+        return 0;
+      }
+      const readme = join(ROOT, 'README.md');
+      writeFileSync(readme, replaceBetweenMarkers(readFileSync(readme, 'utf8'), table));
+      writeFileSync(join(ROOT, '.env.example'), renderEnvExample());
+      console.log('updated README.md and .env.example');
+      return 0;
+    }
+    default:
+      throw new UsageError(command ? `unknown command: ${argv.join(' ')}` : 'no command given');
+  }
+}
+
+class UsageError extends Error {}
+
+if (require.main === module) {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  run(process.argv.slice(2))
+    .then((code) => process.exit(code))
+    .catch((err: Error) => {
+      if (err instanceof UsageError) process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+      else if (err instanceof ConfigValidationError) process.stderr.write(`${err.message}\n`);
+      else process.stderr.write(`error: ${err.message}\n`);
+      process.exit(err instanceof UsageError ? 2 : 1);
+    });
+}
