@@ -22,7 +22,8 @@ describe('problem+json for every error path', () => {
   const post = (url: string, payload: string, contentType = 'application/json') =>
     t.inject({ method: 'POST', url, payload, headers: { 'content-type': contentType } });
 
-  function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, code: string) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- problem bodies are inspected freely
+  function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): Record<string, any> }, status: number, code: string) {
     expect(res.statusCode).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     const body = res.json();

