@@ -45,6 +45,7 @@ export function defineEvent<P>(type: string, version: number): EventDefinition<P
     static readonly type = type;
     static readonly version = version;
   };
-  Object.defineProperty(Event, 'name', { value: `${type.replace(/[^a-zA-Z0-9]+(.)/g, (_, c: string) => c.toUpperCase())}V${version}` });
+  const pascal = type.replace(/(^|[^a-zA-Z0-9]+)(.)/g, (_, _sep: string, c: string) => c.toUpperCase());
+  Object.defineProperty(Event, 'name', { value: `${pascal}V${version}` });
   return Event;
 }

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import { CLS_ID, ClsService } from 'nestjs-cls';
 import type { Logger as PinoLogger } from 'pino';
 import { HttpConfig, parseTrustProxy } from '../config/http.config';
 import { KernelErrors } from '../errors/domain-error';
@@ -10,22 +11,13 @@ import { redactUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
-/** The request id, also set on the raw request so middleware (nestjs-cls) can read it. */
-export const RAW_REQUEST_ID = Symbol.for('user-engine.request-id');
-
 const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Accepts a caller's X-Request-Id when it is safe to log, otherwise generates one. */
 export function requestIdFor(raw: IncomingMessage): string {
   const header = raw.headers[REQUEST_ID_HEADER];
   const given = Array.isArray(header) ? header[0] : header;
-  const id = given && ACCEPTABLE_ID.test(given) ? given : uuidv7();
-  (raw as IncomingMessage & { [RAW_REQUEST_ID]?: string })[RAW_REQUEST_ID] = id;
-  return id;
-}
-
-export function rawRequestId(raw: IncomingMessage): string | undefined {
-  return (raw as IncomingMessage & { [RAW_REQUEST_ID]?: string })[RAW_REQUEST_ID];
+  return given && ACCEPTABLE_ID.test(given) ? given : uuidv7();
 }
 
 export function createFastifyAdapter(config: HttpConfig): FastifyAdapter {
@@ -52,10 +44,16 @@ export function installHttpHooks(
   const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
   const started = new WeakMap<FastifyRequest, bigint>();
 
+  // Every request runs in its own AsyncLocalStorage context carrying its id; what it calls
+  // (handlers, the unit of work, log lines) finds it there.
+  const cls = app.get(ClsService);
   fastify.addHook('onRequest', (request, reply, done) => {
     started.set(request, process.hrtime.bigint());
     reply.header(REQUEST_ID_HEADER, request.id);
-    done();
+    cls.run(() => {
+      cls.set(CLS_ID, request.id);
+      done();
+    });
   });
 
   // While shutting down, responses still in flight close their keep-alive connection, so the
@@ -75,15 +73,17 @@ export function installHttpHooks(
     const seconds = start ? Number(process.hrtime.bigint() - start) / 1e9 : 0;
     const route = request.routeOptions?.url ?? 'unmatched';
     deps.metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
-    deps.log.info(
-      {
-        request_id: request.id,
-        req: { method: request.method, url: redactUrl(request.url), ip: request.ip },
-        res: { status: reply.statusCode },
-        duration_ms: Math.round(seconds * 1e6) / 1e3,
-      },
-      'request completed',
-    );
+    if (deps.log.isLevelEnabled('info')) {
+      deps.log.info(
+        {
+          request_id: request.id,
+          req: { method: request.method, url: redactUrl(request.url), ip: request.ip },
+          res: { status: reply.statusCode },
+          duration_ms: Math.round(seconds * 1e6) / 1e3,
+        },
+        'request completed',
+      );
+    }
     done();
   });
 

@@ -1,0 +1,175 @@
+/**
+ * `npm run bench`: starts the API against the database it is given (BENCH_DATABASE_URL, else
+ * DATABASE_URL, else the embedded PostgreSQL) and the baselines in child processes, drives every
+ * scenario with autocannon, prints a table and writes bench/results/latest.json.
+ *
+ *   BENCH_DURATION (s, default 10)  BENCH_CONNECTIONS (default 20)  BENCH_ONLY=name,name
+ */
+import autocannon from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Scenario, SCENARIOS } from './scenarios';
+
+// Run compiled (npm run bench builds first) so memory and speed are those of production; the
+// TypeScript sources work too, through the test loader.
+const COMPILED = __filename.endsWith('.js');
+const ROOT = COMPILED ? join(__dirname, '..', '..') : join(__dirname, '..');
+
+function entry(file: string): string[] {
+  return COMPILED ? [join(ROOT, 'dist', file.replace(/\.ts$/, '.js'))] : ['-r', './test/support/ts-register.js', file];
+}
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+
+interface Server {
+  name: string;
+  child: ChildProcess;
+  baseUrl: string;
+  startupMs: number;
+}
+
+function start(name: string, file: string, env: Record<string, string | undefined>): Promise<Server> {
+  const begun = Date.now();
+  const child = spawn(process.execPath, entry(file), {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on [^:\s]+:(\d+)/.exec(out);
+      if (m) {
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume(); // keep draining
+        resolve({ name, child, baseUrl: `http://127.0.0.1:${m[1]}`, startupMs: Date.now() - begun });
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => reject(new Error(`${name} exited (${code}) before listening: ${err.slice(-2000)}`)));
+  });
+}
+
+async function stop(server: Server): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => server.child.on('exit', (code) => resolve(code)));
+  server.child.kill('SIGTERM');
+  return exited;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 102.4) / 10;
+}
+
+interface Row {
+  scenario: string;
+  target: string;
+  requests_per_sec: number;
+  p50_ms: number;
+  p99_ms: number;
+  errors: number;
+  non_2xx: number;
+  ratio_to_fastify?: number;
+  ratio_to_nest?: number;
+}
+
+async function drive(name: string, target: string, url: string, scenario: Pick<Scenario, 'method' | 'body'>, headers: Record<string, string> = {}): Promise<Row> {
+  const result = await autocannon({
+    url,
+    method: scenario.method ?? 'GET',
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers: scenario.body ? { 'content-type': 'application/json', ...headers } : headers,
+    body: scenario.body ? JSON.stringify(scenario.body) : undefined,
+  });
+  return {
+    scenario: name,
+    target,
+    requests_per_sec: Math.round(result.requests.average),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non_2xx: result.non2xx,
+  };
+}
+
+function table(rows: Row[]): string {
+  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'vs fastify', 'vs nest'];
+  const body = rows.map((r) => [
+    r.scenario,
+    String(r.requests_per_sec),
+    String(r.p50_ms),
+    String(r.p99_ms),
+    String(r.errors),
+    String(r.non_2xx),
+    r.ratio_to_fastify === undefined ? '' : r.ratio_to_fastify.toFixed(2),
+    r.ratio_to_nest === undefined ? '' : r.ratio_to_nest.toFixed(2),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+  const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
+  const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
+  console.log(`User Engine benchmark: ${DURATION}s × ${CONNECTIONS} connections per scenario; ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`);
+  console.log(`database: ${databaseUrl ? databaseUrl.replace(/:[^:@/]+@/, ':***@') : 'embedded PostgreSQL (.data/postgres)'}`);
+
+  const fastify = await start('baseline:fastify', 'bench/baseline-server.ts', { BASELINE: 'fastify' });
+  const nest = await start('baseline:nest', 'bench/baseline-server.ts', { BASELINE: 'nest' });
+  const app = await start('user-engine', 'apps/api/src/main.ts', {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    NODE_ENV: 'production',
+  });
+  const idleRss = rssMb(app.child.pid!);
+  const rows: Row[] = [];
+  try {
+    const base = await drive('baseline: bare fastify', 'fastify', `${fastify.baseUrl}/ping`, {});
+    await stop(fastify);
+    const nestRow = await drive('baseline: bare nest+fastify', 'nest', `${nest.baseUrl}/ping`, {});
+    await stop(nest);
+    rows.push(base, nestRow);
+    for (const s of scenarios) {
+      const prepared = (await s.setup?.({ baseUrl: app.baseUrl })) ?? {};
+      const row = await drive(s.name, 'app', `${app.baseUrl}${s.path}`, s, prepared.headers);
+      rows.push(row);
+    }
+    for (const r of rows) {
+      r.ratio_to_fastify = r.requests_per_sec / base.requests_per_sec;
+      r.ratio_to_nest = r.requests_per_sec / nestRow.requests_per_sec;
+    }
+  } finally {
+    const loadedRss = rssMb(app.child.pid!);
+    const exitCode = await stop(app);
+    const summary = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cores: cpus().length,
+      duration_s: DURATION,
+      connections: CONNECTIONS,
+      database: databaseUrl ? 'external' : 'embedded',
+      app: { startup_ms: app.startupMs, idle_rss_mb: idleRss, rss_after_load_mb: loadedRss, shutdown_exit_code: exitCode },
+      results: rows,
+    };
+    console.log(`\n${table(rows)}\n`);
+    console.log(`app: started in ${app.startupMs} ms; RSS idle ${idleRss} MB, after load ${loadedRss} MB; SIGTERM exit code ${exitCode}`);
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    console.log('results written to bench/results/latest.json');
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});
