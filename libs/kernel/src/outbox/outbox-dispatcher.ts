@@ -61,6 +61,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   private loop?: Promise<void>;
   private wake?: () => void;
   private listener?: Client;
+  private listening = false;
   readonly stats: DispatcherStats = { delivered: 0, failed: 0, deadLettered: 0 };
 
   constructor(
@@ -138,30 +139,44 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     this.logger.log(`dispatcher ${this.workerId} stopped`);
   }
 
+  /** Keeps one LISTEN connection open while running; a single loop at a time. */
   private async listen(): Promise<void> {
-    while (this.running && !this.listener) {
-      const client = new Client({ connectionString: this.database.url, application_name: 'user-engine-outbox-listener' });
-      try {
-        await client.connect();
+    if (this.listening) return;
+    this.listening = true;
+    try {
+      while (this.running && !this.listener) {
+        const client = new Client({ connectionString: this.database.url, application_name: 'user-engine-outbox-listener' });
+        // Listeners first: an error may arrive at any point of the connection's life.
+        client.on('error', (err) => this.onListenerError(client, err));
         client.on('notification', () => this.wake?.());
-        client.on('error', (err) => {
-          this.logger.warn(`outbox listener lost its connection (${err.message}); polling until it reconnects`);
-          if (this.listener === client) this.listener = undefined;
-          client.end().catch(() => undefined);
-          setTimeout(() => void this.listen(), this.config.outboxPollInterval).unref();
-        });
-        await client.query('LISTEN kernel_outbox');
+        try {
+          await client.connect();
+          await client.query('LISTEN kernel_outbox');
+        } catch (err) {
+          await client.end().catch(() => undefined);
+          if (!this.running) return;
+          this.logger.warn(`outbox listener could not connect (${(err as Error).message}); polling meanwhile`);
+          await new Promise((r) => setTimeout(r, this.config.outboxPollInterval * 5).unref());
+          continue;
+        }
         if (!this.running) {
-          await client.end();
+          await client.end().catch(() => undefined);
           return;
         }
         this.listener = client;
-      } catch (err) {
-        await client.end().catch(() => undefined);
-        this.logger.warn(`outbox listener could not connect (${(err as Error).message}); polling`);
-        await this.sleep(this.config.outboxPollInterval * 5);
       }
+    } finally {
+      this.listening = false;
     }
+  }
+
+  private onListenerError(client: Client, err: Error): void {
+    client.end().catch(() => undefined);
+    if (this.listener !== client) return;
+    this.listener = undefined;
+    if (!this.running) return;
+    this.logger.warn(`outbox listener lost its connection (${err.message}); polling until it reconnects`);
+    setTimeout(() => void this.listen(), this.config.outboxPollInterval).unref();
   }
 
   private sleep(ms: number): Promise<void> {
