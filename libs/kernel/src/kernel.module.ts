@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ClsModule } from 'nestjs-cls';
 import { AuditLog } from './audit/audit-log';
@@ -61,9 +61,8 @@ export class KernelModule {
         Housekeeping,
         TransactionalBuses,
         IdempotencyInterceptor,
-        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
       ],
-      exports: [RequestContext, OutboxPublisher, OutboxDispatcher, OutboxAdmin, AuditLog, MetricsService, CqrsModule],
+      exports: [RequestContext, OutboxPublisher, OutboxDispatcher, OutboxAdmin, AuditLog, MetricsService, IdempotencyInterceptor, CqrsModule],
     };
   }
 }

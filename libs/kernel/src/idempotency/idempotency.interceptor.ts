@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInterceptor, RequestMethod, SetMetadata } from '@nestjs/common';
+import { applyDecorators, CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInterceptor, RequestMethod, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
@@ -12,8 +12,11 @@ import { DomainError } from '../errors/domain-error';
 const IDEMPOTENT = Symbol('kernel.idempotent');
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
-/** Marks a creating POST as accepting an `Idempotency-Key` header. */
-export const Idempotent = () => SetMetadata(IDEMPOTENT, true);
+/**
+ * Marks a creating POST as accepting an `Idempotency-Key` header. The interceptor is bound to these
+ * routes only, so the others do not pay for it.
+ */
+export const Idempotent = () => applyDecorators(SetMetadata(IDEMPOTENT, true), UseInterceptors(IdempotencyInterceptor));
 
 interface StoredKey {
   request_hash: string;

@@ -1,0 +1,59 @@
+import { createServer, Server } from 'node:net';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { EmbeddedPostgres, EmbeddedPostgresError } from '@user-engine/kernel';
+
+const DIR = join(__dirname, '..', '.data', `embedded-test-${process.pid}`);
+
+async function sql(url: string, text: string): Promise<Record<string, unknown>[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+describe('embedded PostgreSQL', () => {
+  afterAll(() => {
+    for (const p of [DIR, `${DIR}.password`, `${DIR}.log`]) rmSync(p, { recursive: true, force: true });
+  });
+
+  it('initialises on first start, keeps the data across a restart, and adopts a running server', async () => {
+    const first = await EmbeddedPostgres.start({ dir: DIR, port: 54341 });
+    expect(first.startedHere).toBe(true);
+    expect(first.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:54341\/user_engine$/);
+    await sql(first.url, `CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')`);
+
+    const adopted = await EmbeddedPostgres.start({ dir: DIR, port: 54341 });
+    expect(adopted.startedHere).toBe(false); // e.g. after a crash left it running
+
+    await first.stop();
+    await expect(sql(first.url, 'SELECT 1')).rejects.toThrow();
+
+    const second = await EmbeddedPostgres.start({ dir: DIR, port: 54341 });
+    try {
+      expect(second.startedHere).toBe(true);
+      expect(await sql(second.url, 'SELECT v FROM kept')).toEqual([{ v: 'still here' }]);
+      // only loopback, and password authentication
+      const noPassword = second.url.replace(/:[^:@/]+@/, ':wrong@');
+      await expect(sql(noPassword, 'SELECT 1')).rejects.toMatchObject({ code: '28P01' });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('a taken port is a clear error', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(54342, '127.0.0.1', () => r()));
+    try {
+      await expect(EmbeddedPostgres.start({ dir: `${DIR}-port`, port: 54342 })).rejects.toThrow(EmbeddedPostgresError);
+      await expect(EmbeddedPostgres.start({ dir: `${DIR}-port`, port: 54342 })).rejects.toThrow(/did not start on port 54342 \(is the port taken\?/);
+    } finally {
+      blocker.close();
+      for (const p of [`${DIR}-port`, `${DIR}-port.password`, `${DIR}-port.log`]) rmSync(p, { recursive: true, force: true });
+    }
+  });
+});
