@@ -1,24 +1,15 @@
 import { Client } from 'pg';
 import { AuditLog, PLATFORM_CHAIN, Scopes, UnitOfWork } from '@user-engine/kernel';
-import { createTestDatabase, TestDatabase } from './support/test-database';
-import { startTestApp, TestApp } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 const A = '0190a4d6-eeee-7000-8000-00000000000a';
 const B = '0190a4d6-eeee-7000-8000-00000000000b';
 
 describe('audit log', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const ctx = useTestApp({ env: { OUTBOX_DISPATCHER_ENABLED: 'false' } });
   let audit: AuditLog;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    t = await startTestApp(db, { env: { OUTBOX_DISPATCHER_ENABLED: 'false' } });
-    audit = t.get(AuditLog);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
+  beforeAll(() => {
+    audit = ctx.t.get(AuditLog);
   });
 
   const entry = (tenantId: string | null, action: string) =>
@@ -26,11 +17,11 @@ describe('audit log', () => {
 
   async function tamper(sql: string, params: unknown[] = []) {
     // A superuser with triggers disabled: the attacker the hash chain exists for.
-    await db.query(`SET session_replication_role = replica; ${sql}`.replace(/\$(\d)/g, (_, d) => `'${params[Number(d) - 1]}'`));
+    await ctx.db.query(`SET session_replication_role = replica; ${sql}`.replace(/\$(\d)/g, (_, d) => `'${params[Number(d) - 1]}'`));
   }
 
   it('chains each tenant’s entries, and the platform’s, with hashes the verifier accepts', async () => {
-    await t.get(UnitOfWork).run(Scopes.tenant(A), async () => {
+    await ctx.t.get(UnitOfWork).run(Scopes.tenant(A), async () => {
       await entry(A, 'a.1');
       await entry(A, 'a.2');
     });
@@ -38,7 +29,7 @@ describe('audit log', () => {
     await entry(null, 'p.1');
     await entry(B, 'b.1');
     expect(await audit.sealPending()).toBe(5);
-    const rows = await db.query<{ chain_id: string; seq: string; action: string }>(`SELECT chain_id, seq, action FROM kernel.audit_log ORDER BY chain_id, seq`);
+    const rows = await ctx.db.query<{ chain_id: string; seq: string; action: string }>(`SELECT chain_id, seq, action FROM kernel.audit_log ORDER BY chain_id, seq`);
     expect(rows.filter((r) => r.chain_id === A).map((r) => [r.seq, r.action])).toEqual([['1', 'a.1'], ['2', 'a.2'], ['3', 'a.3']]);
     expect(rows.filter((r) => r.chain_id === PLATFORM_CHAIN).map((r) => r.action)).toEqual(['p.1']);
     expect(await audit.verify(A)).toEqual({ chainId: A, intact: true, sealed: 3, unsealed: 0 });
@@ -51,12 +42,12 @@ describe('audit log', () => {
   });
 
   it('a tenant scope reads only its own entries', async () => {
-    const actions = await t.get(UnitOfWork).run(Scopes.tenant(B), (m) => m.query(`SELECT action FROM kernel.audit_log`));
+    const actions = await ctx.t.get(UnitOfWork).run(Scopes.tenant(B), (m) => m.query(`SELECT action FROM kernel.audit_log`));
     expect(actions).toEqual([{ action: 'b.1' }]);
   });
 
   it('the database refuses UPDATE, DELETE and TRUNCATE — as the app role and as the owner', async () => {
-    const app = new Client({ connectionString: db.appRoleUrl });
+    const app = new Client({ connectionString: ctx.db.appRoleUrl });
     await app.connect();
     try {
       await app.query(`SET ROLE user_engine_platform`);
@@ -66,15 +57,15 @@ describe('audit log', () => {
     } finally {
       await app.end();
     }
-    await expect(db.query(`UPDATE kernel.audit_log SET data = '{}'`)).rejects.toMatchObject({ code: '42501' });
-    await expect(db.query(`DELETE FROM kernel.audit_log`)).rejects.toMatchObject({ code: '42501' });
-    await expect(db.query(`TRUNCATE kernel.audit_log`)).rejects.toMatchObject({ code: '42501' });
+    await expect(ctx.db.query(`UPDATE kernel.audit_log SET data = '{}'`)).rejects.toMatchObject({ code: '42501' });
+    await expect(ctx.db.query(`DELETE FROM kernel.audit_log`)).rejects.toMatchObject({ code: '42501' });
+    await expect(ctx.db.query(`TRUNCATE kernel.audit_log`)).rejects.toMatchObject({ code: '42501' });
     expect(await audit.verify(A)).toMatchObject({ intact: true });
   });
 
   it('detects a changed entry at its link', async () => {
     await tamper(`UPDATE kernel.audit_log SET data = '{"n":"forged"}' WHERE chain_id = $1 AND seq = 2`, [A]);
-    const [{ id }] = await db.query<{ id: string }>(`SELECT id FROM kernel.audit_log WHERE chain_id = $1 AND seq = 2`, [A]);
+    const [{ id }] = await ctx.db.query<{ id: string }>(`SELECT id FROM kernel.audit_log WHERE chain_id = $1 AND seq = 2`, [A]);
     expect(await audit.verify(A)).toEqual({ chainId: A, intact: false, sealed: 1, unsealed: 0, brokenAt: { seq: 2, id, reason: 'hash_mismatch' } });
   });
 
@@ -89,8 +80,8 @@ describe('audit log', () => {
   });
 
   it('appends to one chain do not wait for each other (no chain-head lock on append)', async () => {
-    const one = new Client({ connectionString: db.appRoleUrl });
-    const two = new Client({ connectionString: db.appRoleUrl });
+    const one = new Client({ connectionString: ctx.db.appRoleUrl });
+    const two = new Client({ connectionString: ctx.db.appRoleUrl });
     await Promise.all([one.connect(), two.connect()]);
     const insert = `INSERT INTO kernel.audit_log (chain_id, id, tenant_id, occurred_at, actor_type, action, outcome)
                     VALUES ($1, gen_random_uuid(), NULL, now(), 'system', 'concurrent', 'success')`;

@@ -1,22 +1,15 @@
 import { OutboxDispatcher } from '@user-engine/kernel';
 import { probeFeature } from './support/probe/probe.module';
-import { PROBE_SCHEMA_SQL } from './support/probe/probe.sql';
 import { runTs } from './support/child-process';
-import { createTestDatabase, TestDatabase } from './support/test-database';
-import { startTestApp, TEST_ENV } from './support/test-app';
+import { startTestApp, TEST_ENV, useTestApp } from './support/test-app';
 import { createApp } from '../apps/api/src/bootstrap';
 import { FEATURE_MODULES } from '../apps/api/src/feature-modules';
 
 describe('start-up configuration', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await db.query(PROBE_SCHEMA_SQL);
-  });
-  afterAll(() => db?.drop());
+  const ctx = useTestApp({ probe: true, app: false });
 
   async function startFails(env: Record<string, string>): Promise<string> {
-    const child = runTs('test/support/serve-child.ts', { ...TEST_ENV, DATABASE_URL: db.url, PORT: '0', ...env });
+    const child = runTs('test/support/serve-child.ts', { ...TEST_ENV, DATABASE_URL: ctx.db.url, PORT: '0', ...env });
     const { code } = await child.exited;
     expect(code).toBe(1);
     return child.stderr();
@@ -41,23 +34,18 @@ describe('start-up configuration', () => {
   });
 
   it('the build’s own module list rejects names it does not contain', async () => {
-    await expect(createApp({ env: { ...TEST_ENV, DATABASE_URL: db.url, MODULES: 'nope' }, registry: FEATURE_MODULES })).rejects.toThrow(
+    await expect(createApp({ env: { ...TEST_ENV, DATABASE_URL: ctx.db.url, MODULES: 'nope' }, registry: FEATURE_MODULES })).rejects.toThrow(
       /MODULES names unknown module\(s\) "nope"/,
     );
   });
 });
 
 describe('MODULES decides what mounts', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await db.query(PROBE_SCHEMA_SQL);
-  });
-  afterAll(() => db?.drop());
+  const ctx = useTestApp({ probe: true, app: false });
 
   it('a module left out has no routes and no event handlers; the rest keeps working', async () => {
     const registry = { probe: probeFeature, other: { module: class OtherModule {} } };
-    const without = await startTestApp(db, { registry, env: { MODULES: 'other' } });
+    const without = await startTestApp(ctx.db, { registry, env: { MODULES: 'other' } });
     try {
       expect((await without.inject({ method: 'GET', url: '/v1/probe/conflict' })).statusCode).toBe(404);
       expect(without.get(OutboxDispatcher).subscriptions()).toEqual({});
@@ -65,7 +53,7 @@ describe('MODULES decides what mounts', () => {
     } finally {
       await without.close();
     }
-    const withIt = await startTestApp(db, { registry, env: { MODULES: 'probe' } });
+    const withIt = await startTestApp(ctx.db, { registry, env: { MODULES: 'probe' } });
     try {
       expect((await withIt.inject({ method: 'GET', url: '/v1/probe/conflict' })).statusCode).toBe(409);
       expect(withIt.get(OutboxDispatcher).subscriptions()).toMatchObject({ 'probe.note_created': ['probe.note-created-effect'] });
@@ -76,15 +64,10 @@ describe('MODULES decides what mounts', () => {
 });
 
 describe('graceful shutdown', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await db.query(PROBE_SCHEMA_SQL);
-  });
-  afterAll(() => db?.drop());
+  const ctx = useTestApp({ probe: true, app: false });
 
   it('SIGTERM finishes in-flight requests, refuses new connections, and exits 0', async () => {
-    const server = runTs('test/support/serve-child.ts', { ...TEST_ENV, DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1' });
+    const server = runTs('test/support/serve-child.ts', { ...TEST_ENV, DATABASE_URL: ctx.db.url, PORT: '0', HOST: '127.0.0.1' });
     const [, port] = await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);

@@ -1,26 +1,12 @@
-import { probeFeature } from './support/probe/probe.module';
-import { PROBE_SCHEMA_SQL } from './support/probe/probe.sql';
-import { createTestDatabase, TestDatabase } from './support/test-database';
-import { startTestApp, TestApp } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 const TENANT = '0190a4d6-1111-7000-8000-000000000001';
 
 describe('problem+json for every error path', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await db.query(PROBE_SCHEMA_SQL);
-    t = await startTestApp(db, { extra: [probeFeature], env: { HTTP_BODY_LIMIT: '1kb' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
-  });
+  const ctx = useTestApp({ probe: true, env: { HTTP_BODY_LIMIT: '1kb' } });
 
   const post = (url: string, payload: string, contentType = 'application/json') =>
-    t.inject({ method: 'POST', url, payload, headers: { 'content-type': contentType } });
+    ctx.t.inject({ method: 'POST', url, payload, headers: { 'content-type': contentType } });
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- problem bodies are inspected freely
   function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): Record<string, any> }, status: number, code: string) {
@@ -61,7 +47,7 @@ describe('problem+json for every error path', () => {
   });
 
   it('rejects a missing body as a validation problem', async () => {
-    const res = await t.inject({ method: 'POST', url: '/v1/probe/echo' });
+    const res = await ctx.t.inject({ method: 'POST', url: '/v1/probe/echo' });
     const body = expectProblem(res, 400, 'KERNEL.VALIDATION_FAILED');
     expect(body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['name', 'age', 'address']));
   });
@@ -82,47 +68,47 @@ describe('problem+json for every error path', () => {
   });
 
   it('unknown route → 404 KERNEL.ROUTE_NOT_FOUND', async () => {
-    const body = expectProblem(await t.inject({ method: 'GET', url: '/v1/nothing/here?x=1' }), 404, 'KERNEL.ROUTE_NOT_FOUND');
+    const body = expectProblem(await ctx.t.inject({ method: 'GET', url: '/v1/nothing/here?x=1' }), 404, 'KERNEL.ROUTE_NOT_FOUND');
     expect(body.detail).toBe('No route GET /v1/nothing/here.');
   });
 
   it('a malformed path UUID → 400 naming the parameter', async () => {
-    const body = expectProblem(await t.inject({ method: 'GET', url: '/v1/probe/tenants/not-a-uuid/notes' }), 400, 'KERNEL.VALIDATION_FAILED');
+    const body = expectProblem(await ctx.t.inject({ method: 'GET', url: '/v1/probe/tenants/not-a-uuid/notes' }), 400, 'KERNEL.VALIDATION_FAILED');
     expect(body.errors).toEqual([{ path: 'tenant_id', message: 'tenant_id must be a UUID', rule: 'isUuid' }]);
   });
 
   it('bad query parameters → 400 with their names', async () => {
-    const res = await t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes?limit=0&cursor=%%%` });
+    const res = await ctx.t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes?limit=0&cursor=%%%` });
     const body = expectProblem(res, 400, 'KERNEL.VALIDATION_FAILED');
     expect(body.errors.map((e: { path: string }) => e.path)).toEqual(['limit']);
-    const bad = await t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes?cursor=bm9wZQ` });
+    const bad = await ctx.t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes?cursor=bm9wZQ` });
     expectProblem(bad, 400, 'KERNEL.INVALID_CURSOR');
-    const unknown = await t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes?sort=name` });
+    const unknown = await ctx.t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes?sort=name` });
     expect(expectProblem(unknown, 400, 'KERNEL.VALIDATION_FAILED').errors[0].path).toBe('sort');
   });
 
   it('domain errors map their kind to a status and keep extensions and headers', async () => {
-    const body = expectProblem(await t.inject({ method: 'GET', url: '/v1/probe/conflict' }), 409, 'PROBE.CONFLICT');
+    const body = expectProblem(await ctx.t.inject({ method: 'GET', url: '/v1/probe/conflict' }), 409, 'PROBE.CONFLICT');
     expect(body.existing_id).toBe('x');
-    const limited = await t.inject({ method: 'GET', url: '/v1/probe/rate-limited' });
+    const limited = await ctx.t.inject({ method: 'GET', url: '/v1/probe/rate-limited' });
     expectProblem(limited, 429, 'PROBE.SLOW_DOWN');
     expect(limited.headers['retry-after']).toBe('7');
   });
 
   it('an unexpected error is a generic 500: no message, no stack; the log has the detail', async () => {
-    const res = await t.inject({ method: 'GET', url: '/v1/probe/boom', headers: { 'x-request-id': 'boom-1' } });
+    const res = await ctx.t.inject({ method: 'GET', url: '/v1/probe/boom', headers: { 'x-request-id': 'boom-1' } });
     const body = expectProblem(res, 500, 'KERNEL.INTERNAL');
     expect(body.detail).toBe('An unexpected error occurred.');
     expect(JSON.stringify(body)).not.toContain('secret internal detail');
-    const line = t.logs.find((l) => l.level === 'error' && l.request_id === 'boom-1');
+    const line = ctx.t.logs.find((l) => l.level === 'error' && l.request_id === 'boom-1');
     expect(JSON.stringify(line)).toContain('secret internal detail');
   });
 
   it('a failed command rolls back everything it wrote (business row, event, audit entry)', async () => {
-    const before = await db.query<{ n: string }>(`SELECT (SELECT count(*) FROM probe.notes) + (SELECT count(*) FROM kernel.outbox) + (SELECT count(*) FROM kernel.audit_log) AS n`);
+    const before = await ctx.db.query<{ n: string }>(`SELECT (SELECT count(*) FROM probe.notes) + (SELECT count(*) FROM kernel.outbox) + (SELECT count(*) FROM kernel.audit_log) AS n`);
     const res = await post(`/v1/probe/tenants/${TENANT}/notes`, JSON.stringify({ text: 'rollback' }));
     expectProblem(res, 409, 'PROBE.ROLLBACK');
-    const after = await db.query<{ n: string }>(`SELECT (SELECT count(*) FROM probe.notes) + (SELECT count(*) FROM kernel.outbox) + (SELECT count(*) FROM kernel.audit_log) AS n`);
+    const after = await ctx.db.query<{ n: string }>(`SELECT (SELECT count(*) FROM probe.notes) + (SELECT count(*) FROM kernel.outbox) + (SELECT count(*) FROM kernel.audit_log) AS n`);
     expect(after[0].n).toBe(before[0].n);
   });
 });

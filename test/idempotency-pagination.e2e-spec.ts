@@ -1,28 +1,14 @@
-import { probeFeature } from './support/probe/probe.module';
-import { PROBE_SCHEMA_SQL } from './support/probe/probe.sql';
-import { createTestDatabase, TestDatabase } from './support/test-database';
-import { startTestApp, TestApp } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 const TENANT = '0190a4d6-ffff-7000-8000-00000000000f';
 const OTHER = '0190a4d6-ffff-7000-8000-0000000000ff';
 
 describe('Idempotency-Key on creating POSTs', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await db.query(PROBE_SCHEMA_SQL);
-    t = await startTestApp(db, { extra: [probeFeature], env: { OUTBOX_DISPATCHER_ENABLED: 'false' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
-  });
+  const ctx = useTestApp({ probe: true, env: { OUTBOX_DISPATCHER_ENABLED: 'false' } });
 
   const create = (text: string, key?: string, tenant = TENANT) =>
-    t.inject({ method: 'POST', url: `/v1/probe/tenants/${tenant}/notes`, payload: { text }, headers: key ? { 'idempotency-key': key } : {} });
-  const count = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM probe.notes`))[0].n;
+    ctx.t.inject({ method: 'POST', url: `/v1/probe/tenants/${tenant}/notes`, payload: { text }, headers: key ? { 'idempotency-key': key } : {} });
+  const count = async () => (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM probe.notes`))[0].n;
 
   it('same key + same body → the stored response, and the work happens once', async () => {
     const before = await count();
@@ -34,7 +20,7 @@ describe('Idempotency-Key on creating POSTs', () => {
     expect(second.headers['idempotent-replayed']).toBe('true');
     expect(first.headers['idempotent-replayed']).toBeUndefined();
     expect(await count()).toBe(before + 1);
-    expect((await db.query(`SELECT count(*)::int AS n FROM kernel.outbox`))[0]).toEqual({ n: before + 1 });
+    expect((await ctx.db.query(`SELECT count(*)::int AS n FROM kernel.outbox`))[0]).toEqual({ n: before + 1 });
   });
 
   it('same key + different body → 422, nothing written', async () => {
@@ -62,11 +48,11 @@ describe('Idempotency-Key on creating POSTs', () => {
   it('a failed request does not consume its key', async () => {
     const failed = await create('rollback', 'key-4');
     expect(failed.statusCode).toBe(409);
-    expect(await db.query(`SELECT * FROM kernel.idempotency_keys WHERE key = 'key-4'`)).toEqual([]);
+    expect(await ctx.db.query(`SELECT * FROM kernel.idempotency_keys WHERE key = 'key-4'`)).toEqual([]);
   });
 
   it('a request still in progress with the same key → 409 with Retry-After', async () => {
-    await db.query(
+    await ctx.db.query(
       `INSERT INTO kernel.idempotency_keys (scope, key, request_hash, status, expires_at)
        SELECT scope, 'key-5', request_hash, 'processing', now() + interval '1 hour' FROM kernel.idempotency_keys WHERE key = 'key-1'`,
     );
@@ -78,7 +64,7 @@ describe('Idempotency-Key on creating POSTs', () => {
   });
 
   it('an expired key is forgotten', async () => {
-    await db.query(`UPDATE kernel.idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = 'key-1'`);
+    await ctx.db.query(`UPDATE kernel.idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = 'key-1'`);
     const before = await count();
     const res = await create('once', 'key-1');
     expect(res.statusCode).toBe(201);
@@ -94,21 +80,13 @@ describe('Idempotency-Key on creating POSTs', () => {
 });
 
 describe('cursor pagination', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const ctx = useTestApp({ probe: true, env: { OUTBOX_DISPATCHER_ENABLED: 'false' } });
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await db.query(PROBE_SCHEMA_SQL);
-    t = await startTestApp(db, { extra: [probeFeature], env: { OUTBOX_DISPATCHER_ENABLED: 'false' } });
     for (let i = 0; i < 7; i++) {
-      await t.inject({ method: 'POST', url: `/v1/probe/tenants/${TENANT}/notes`, payload: { text: `n${i}` } });
+      await ctx.t.inject({ method: 'POST', url: `/v1/probe/tenants/${TENANT}/notes`, payload: { text: `n${i}` } });
     }
-    await t.inject({ method: 'POST', url: `/v1/probe/tenants/${OTHER}/notes`, payload: { text: 'other tenant' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
+    await ctx.t.inject({ method: 'POST', url: `/v1/probe/tenants/${OTHER}/notes`, payload: { text: 'other tenant' } });
   });
 
   it('walks every item exactly once, in order, and ends with next_cursor null', async () => {
@@ -117,7 +95,7 @@ describe('cursor pagination', () => {
     let pages = 0;
     do {
       const url: string = `/v1/probe/tenants/${TENANT}/notes?limit=3${cursor ? `&cursor=${cursor}` : ''}`;
-      const res = await t.inject({ method: 'GET', url });
+      const res = await ctx.t.inject({ method: 'GET', url });
       expect(res.statusCode).toBe(200);
       const body = res.json<{ items: { text: string }[]; next_cursor: string | null }>();
       seen.push(...body.items.map((i) => i.text));
@@ -129,17 +107,17 @@ describe('cursor pagination', () => {
   });
 
   it('defaults the page size and caps it', async () => {
-    const res = await t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes` });
+    const res = await ctx.t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes` });
     expect(res.json().items).toHaveLength(7);
     expect(res.json().next_cursor).toBeNull();
-    const tooBig = await t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes?limit=101` });
+    const tooBig = await ctx.t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes?limit=101` });
     expect(tooBig.statusCode).toBe(400);
     expect(tooBig.json().errors[0]).toMatchObject({ path: 'limit', rule: 'max' });
   });
 
   it('rejects a cursor from another list or a forged one', async () => {
     const forged = Buffer.from(JSON.stringify({ l: 'other.list', k: ['x'] })).toString('base64url');
-    const res = await t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes?cursor=${forged}` });
+    const res = await ctx.t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes?cursor=${forged}` });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('KERNEL.INVALID_CURSOR');
   });

@@ -3,7 +3,7 @@ import { FlakyHappened, NoteCreated, PoisonHappened } from './support/probe/prob
 import { PoisonBystander, probeFeature } from './support/probe/probe.module';
 import { PROBE_SCHEMA_SQL } from './support/probe/probe.sql';
 import { createTestDatabase, TestDatabase } from './support/test-database';
-import { eventually, startTestApp, TestApp } from './support/test-app';
+import { eventually, startTestApp, TestApp, useTestApp } from './support/test-app';
 
 const TENANT = '0190a4d6-cccc-7000-8000-00000000000c';
 
@@ -17,101 +17,90 @@ const outboxRow = (db: TestDatabase, id: string) =>
   db.query<{ status: string; attempts: number; last_error: string | null }>(`SELECT status, attempts, last_error FROM kernel.outbox WHERE id = $1`, [id]).then((r) => r[0]);
 
 describe('outbox dispatch', () => {
-  let db: TestDatabase;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await db.query(PROBE_SCHEMA_SQL);
-    // A one-hour poll: deliveries in this suite can only be prompt through LISTEN/NOTIFY.
-    t = await startTestApp(db, { extra: [probeFeature], env: { OUTBOX_POLL_INTERVAL: '1h', OUTBOX_MAX_ATTEMPTS: '3' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
-  });
+  // A one-hour poll: deliveries in this suite can only be prompt through LISTEN/NOTIFY.
+  const ctx = useTestApp({ probe: true, env: { OUTBOX_POLL_INTERVAL: '1h', OUTBOX_MAX_ATTEMPTS: '3' } });
 
   it('delivers an event committed by a command to its handler once, woken by NOTIFY', async () => {
-    const res = await t.inject({ method: 'POST', url: `/v1/probe/tenants/${TENANT}/notes`, payload: { text: 'hello' } });
+    const res = await ctx.t.inject({ method: 'POST', url: `/v1/probe/tenants/${TENANT}/notes`, payload: { text: 'hello' } });
     expect(res.statusCode).toBe(201);
-    const [event] = await db.query<{ id: string; type: string; version: number; tenant_id: string; request_id: string; payload: unknown }>(
+    const [event] = await ctx.db.query<{ id: string; type: string; version: number; tenant_id: string; request_id: string; payload: unknown }>(
       `SELECT id, type, version, tenant_id, request_id, payload FROM kernel.outbox`,
     );
     expect(event).toMatchObject({ type: 'probe.note_created', version: 1, tenant_id: TENANT, request_id: res.headers['x-request-id'], payload: { note_id: res.json().id, text: 'hello' } });
-    await eventually(async () => (await outboxRow(db, event.id)).status === 'delivered', 10_000, 'delivery');
-    expect(await db.query(`SELECT event_id, handler FROM probe.effects`)).toEqual([{ event_id: event.id, handler: 'note-created-effect' }]);
-    expect(await db.query(`SELECT handler, event_id FROM kernel.inbox`)).toEqual([{ handler: 'probe.note-created-effect', event_id: event.id }]);
+    await eventually(async () => (await outboxRow(ctx.db, event.id)).status === 'delivered', 10_000, 'delivery');
+    expect(await ctx.db.query(`SELECT event_id, handler FROM probe.effects`)).toEqual([{ event_id: event.id, handler: 'note-created-effect' }]);
+    expect(await ctx.db.query(`SELECT handler, event_id FROM kernel.inbox`)).toEqual([{ handler: 'probe.note-created-effect', event_id: event.id }]);
   });
 
   it('a redelivered event is a no-op for a handler that already processed it', async () => {
-    const id = await publish(t, NoteCreated, { note_id: 'n', text: 'again' });
-    await eventually(async () => (await outboxRow(db, id)).status === 'delivered');
+    const id = await publish(ctx.t, NoteCreated, { note_id: 'n', text: 'again' });
+    await eventually(async () => (await outboxRow(ctx.db, id)).status === 'delivered');
     // As if the process died after the handler committed but before the row was marked delivered.
-    await db.query(`UPDATE kernel.outbox SET status = 'pending', delivered_at = NULL WHERE id = $1`, [id]);
-    await t.get(OutboxDispatcher).dispatchBatch();
-    expect((await outboxRow(db, id)).status).toBe('delivered');
-    expect(await db.query(`SELECT count(*)::int AS n FROM probe.effects WHERE event_id = $1`, [id])).toEqual([{ n: 1 }]);
+    await ctx.db.query(`UPDATE kernel.outbox SET status = 'pending', delivered_at = NULL WHERE id = $1`, [id]);
+    await ctx.t.get(OutboxDispatcher).dispatchBatch();
+    expect((await outboxRow(ctx.db, id)).status).toBe('delivered');
+    expect(await ctx.db.query(`SELECT count(*)::int AS n FROM probe.effects WHERE event_id = $1`, [id])).toEqual([{ n: 1 }]);
   });
 
   it('a failing handler is retried with backoff; its failed attempts leave no writes behind', async () => {
-    const id = await publish(t, FlakyHappened, { fail_times: 2 });
-    await eventually(async () => (await outboxRow(db, id)).status === 'delivered', 10_000, 'flaky delivery');
-    expect(await outboxRow(db, id)).toEqual({ status: 'delivered', attempts: 2, last_error: null });
-    expect(await db.query(`SELECT handler FROM probe.effects WHERE event_id = $1`, [id])).toEqual([{ handler: 'flaky' }]);
+    const id = await publish(ctx.t, FlakyHappened, { fail_times: 2 });
+    await eventually(async () => (await outboxRow(ctx.db, id)).status === 'delivered', 10_000, 'flaky delivery');
+    expect(await outboxRow(ctx.db, id)).toEqual({ status: 'delivered', attempts: 2, last_error: null });
+    expect(await ctx.db.query(`SELECT handler FROM probe.effects WHERE event_id = $1`, [id])).toEqual([{ handler: 'flaky' }]);
   });
 
   it('an always-failing handler dead-letters with its error; other handlers of the event ran once; replay retries', async () => {
-    const bystander = t.get(PoisonBystander);
+    const bystander = ctx.t.get(PoisonBystander);
     const runsBefore = bystander.runs;
-    const id = await publish(t, PoisonHappened, { reason: 'bad data' });
-    await eventually(async () => (await outboxRow(db, id)).status === 'dead', 10_000, 'dead letter');
-    const dead = await outboxRow(db, id);
+    const id = await publish(ctx.t, PoisonHappened, { reason: 'bad data' });
+    await eventually(async () => (await outboxRow(ctx.db, id)).status === 'dead', 10_000, 'dead letter');
+    const dead = await outboxRow(ctx.db, id);
     expect(dead).toEqual({ status: 'dead', attempts: 3, last_error: 'PoisonHandler: cannot handle: bad data' });
     expect(bystander.runs - runsBefore).toBe(1);
 
-    const admin = t.get(OutboxAdmin);
+    const admin = ctx.t.get(OutboxAdmin);
     expect((await admin.deadLetters()).map((d) => d.id)).toContain(id);
     expect(await admin.replay([id])).toBe(1);
-    expect((await outboxRow(db, id)).status).toBe('pending');
-    await eventually(async () => (await outboxRow(db, id)).status === 'dead', 10_000, 'dead again');
+    expect((await outboxRow(ctx.db, id)).status).toBe('pending');
+    await eventually(async () => (await outboxRow(ctx.db, id)).status === 'dead', 10_000, 'dead again');
     expect(bystander.runs - runsBefore).toBe(1);
     expect((await admin.counts()).dead).toBeGreaterThanOrEqual(1);
   });
 
   it('an event whose lease expired (its dispatcher died) is taken over', async () => {
-    const dispatcher = t.get(OutboxDispatcher);
+    const dispatcher = ctx.t.get(OutboxDispatcher);
     await dispatcher.stop();
     try {
-      const id = await publish(t, NoteCreated, { note_id: 'm', text: 'leased' });
-      await db.query(`UPDATE kernel.outbox SET claimed_by = 'gone:1', claimed_until = now() + interval '1 hour' WHERE id = $1`, [id]);
+      const id = await publish(ctx.t, NoteCreated, { note_id: 'm', text: 'leased' });
+      await ctx.db.query(`UPDATE kernel.outbox SET claimed_by = 'gone:1', claimed_until = now() + interval '1 hour' WHERE id = $1`, [id]);
       await dispatcher.dispatchBatch();
       // Still leased to the other dispatcher: untouched.
-      expect(await db.query(`SELECT status, claimed_by FROM kernel.outbox WHERE id = $1`, [id])).toEqual([{ status: 'pending', claimed_by: 'gone:1' }]);
-      await db.query(`UPDATE kernel.outbox SET claimed_until = now() - interval '1 second' WHERE id = $1`, [id]);
+      expect(await ctx.db.query(`SELECT status, claimed_by FROM kernel.outbox WHERE id = $1`, [id])).toEqual([{ status: 'pending', claimed_by: 'gone:1' }]);
+      await ctx.db.query(`UPDATE kernel.outbox SET claimed_until = now() - interval '1 second' WHERE id = $1`, [id]);
       await dispatcher.dispatchBatch();
-      expect((await outboxRow(db, id)).status).toBe('delivered');
+      expect((await outboxRow(ctx.db, id)).status).toBe('delivered');
     } finally {
       dispatcher.start();
     }
   });
 
   it('later events of an aggregate wait for the earlier one still pending (per-aggregate order)', async () => {
-    const dispatcher = t.get(OutboxDispatcher);
+    const dispatcher = ctx.t.get(OutboxDispatcher);
     await dispatcher.stop();
     try {
       const aggregate = uuidv7();
-      const first = await publish(t, FlakyHappened, { fail_times: 1 }, aggregate);
-      const second = await publish(t, NoteCreated, { note_id: 'x', text: 'second' }, aggregate);
-      const other = await publish(t, NoteCreated, { note_id: 'y', text: 'other aggregate' });
+      const first = await publish(ctx.t, FlakyHappened, { fail_times: 1 }, aggregate);
+      const second = await publish(ctx.t, NoteCreated, { note_id: 'x', text: 'second' }, aggregate);
+      const other = await publish(ctx.t, NoteCreated, { note_id: 'y', text: 'other aggregate' });
       await dispatcher.dispatchBatch(); // first fails (retry later); second must not overtake it; other goes
-      expect((await outboxRow(db, first)).status).toBe('pending');
-      expect((await outboxRow(db, second)).status).toBe('pending');
-      expect((await outboxRow(db, other)).status).toBe('delivered');
-      await db.query(`UPDATE kernel.outbox SET next_attempt_at = now() WHERE id = $1`, [first]);
+      expect((await outboxRow(ctx.db, first)).status).toBe('pending');
+      expect((await outboxRow(ctx.db, second)).status).toBe('pending');
+      expect((await outboxRow(ctx.db, other)).status).toBe('delivered');
+      await ctx.db.query(`UPDATE kernel.outbox SET next_attempt_at = now() WHERE id = $1`, [first]);
       await dispatcher.dispatchBatch();
-      expect((await outboxRow(db, first)).status).toBe('delivered');
+      expect((await outboxRow(ctx.db, first)).status).toBe('delivered');
       await dispatcher.dispatchBatch();
-      expect((await outboxRow(db, second)).status).toBe('delivered');
+      expect((await outboxRow(ctx.db, second)).status).toBe('delivered');
     } finally {
       dispatcher.start();
     }

@@ -1,29 +1,23 @@
 import fc from 'fast-check';
 import { Client } from 'pg';
 import { APP_ROLE, PLATFORM_ROLE, Scopes, UnitOfWork, uuidv7 } from '@user-engine/kernel';
-import { NoteEntity, probeFeature } from './support/probe/probe.module';
-import { PROBE_SCHEMA_SQL } from './support/probe/probe.sql';
-import { createTestDatabase, TestDatabase } from './support/test-database';
-import { startTestApp, TestApp } from './support/test-app';
+import { NoteEntity } from './support/probe/probe.module';
+import { useTestApp } from './support/test-app';
 
 const A = '0190a4d6-aaaa-7000-8000-00000000000a';
 const B = '0190a4d6-bbbb-7000-8000-00000000000b';
 
 describe('tenant isolation by row-level security, as the application role', () => {
-  let db: TestDatabase;
+  const ctx = useTestApp({ probe: true, app: false });
   let app: Client;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await db.query(PROBE_SCHEMA_SQL);
-    await db.query(`INSERT INTO probe.notes (tenant_id, id, text) VALUES ($1, $2, 'a1'), ($1, $3, 'a2'), ($4, $5, 'b1')`, [A, uuidv7(), uuidv7(), B, uuidv7()]);
-    app = new Client({ connectionString: db.appRoleUrl });
+    await ctx.db.query(`INSERT INTO probe.notes (tenant_id, id, text) VALUES ($1, $2, 'a1'), ($1, $3, 'a2'), ($4, $5, 'b1')`, [A, uuidv7(), uuidv7(), B, uuidv7()]);
+    app = new Client({ connectionString: ctx.db.appRoleUrl });
+    app.on('error', () => undefined); // the suite's database is dropped (WITH FORCE) at the end
     await app.connect();
   });
-  afterAll(async () => {
-    await app?.end();
-    await db?.drop();
-  });
+  afterAll(() => app?.end());
 
   async function inTenant<T>(tenant: string | null, work: () => Promise<T>): Promise<T> {
     await app.query('BEGIN');
@@ -61,7 +55,7 @@ describe('tenant isolation by row-level security, as the application role', () =
     await expect(inTenant(A, () => app.query(`INSERT INTO probe.notes (tenant_id, id, text) VALUES ($1, $2, 'sneaky')`, [B, uuidv7()]))).rejects.toMatchObject({
       code: '42501',
     });
-    const [{ n }] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM probe.notes WHERE text = 'sneaky'`);
+    const [{ n }] = await ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM probe.notes WHERE text = 'sneaky'`);
     expect(n).toBe('0');
   });
 
@@ -70,7 +64,7 @@ describe('tenant isolation by row-level security, as the application role', () =
     const deleted = await inTenant(A, () => app.query(`DELETE FROM probe.notes WHERE tenant_id = $1`, [B]));
     expect([updated.rowCount, deleted.rowCount]).toEqual([0, 0]);
     await expect(inTenant(A, () => app.query(`UPDATE probe.notes SET tenant_id = $1 WHERE text = 'a1'`, [B]))).rejects.toMatchObject({ code: '42501' });
-    expect(await db.query(`SELECT text FROM probe.notes WHERE tenant_id = $1`, [B])).toEqual([{ text: 'b1' }]);
+    expect(await ctx.db.query(`SELECT text FROM probe.notes WHERE tenant_id = $1`, [B])).toEqual([{ text: 'b1' }]);
   });
 
   it('a query with no tenant set sees nothing — also right after a tenant transaction on the same connection', async () => {
@@ -95,19 +89,10 @@ describe('tenant isolation by row-level security, as the application role', () =
 });
 
 describe('tenant isolation through the kernel unit of work', () => {
-  let db: TestDatabase;
-  let t: TestApp;
+  const ctx = useTestApp({ probe: true, env: { OUTBOX_DISPATCHER_ENABLED: 'false' } });
   let uow: UnitOfWork;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await db.query(PROBE_SCHEMA_SQL);
-    t = await startTestApp(db, { extra: [probeFeature], env: { OUTBOX_DISPATCHER_ENABLED: 'false' } });
-    uow = t.get(UnitOfWork);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
+  beforeAll(() => {
+    uow = ctx.t.get(UnitOfWork);
   });
 
   const list = (scope: Parameters<UnitOfWork['run']>[0]) => uow.run(scope, (m) => m.getRepository(NoteEntity).find({ order: { text: 'ASC' } }));

@@ -3,7 +3,9 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Writable } from 'node:stream';
 import { createApp } from '../../apps/api/src/bootstrap';
 import type { FeatureModule } from '../../apps/api/src/feature-modules';
-import type { TestDatabase } from './test-database';
+import { probeFeature } from './probe/probe.module';
+import { PROBE_SCHEMA_SQL } from './probe/probe.sql';
+import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -61,4 +63,34 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface SuiteContext {
+  db: TestDatabase;
+  t: TestApp;
+}
+
+/**
+ * Registers beforeAll/afterAll that give the suite its own database (with the probe module's
+ * tables when `probe` is set) and, unless `app: false`, a running application on it.
+ */
+export function useTestApp(
+  options: { probe?: boolean; app?: boolean; env?: Record<string, string | undefined>; registry?: Record<string, FeatureModule> } = {},
+): SuiteContext {
+  const ctx = {} as SuiteContext;
+  beforeAll(async () => {
+    ctx.db = await createTestDatabase();
+    if (options.probe) await ctx.db.query(PROBE_SCHEMA_SQL);
+    if (options.app !== false) {
+      ctx.t = await startTestApp(ctx.db, {
+        env: options.env,
+        registry: options.registry ?? (options.probe ? { probe: probeFeature } : undefined),
+      });
+    }
+  });
+  afterAll(async () => {
+    await ctx.t?.close();
+    await ctx.db?.drop();
+  });
+  return ctx;
 }
