@@ -53,6 +53,7 @@ export class EmbeddedPostgres {
     const runAs = await postgresUser();
     const passwordFile = `${dir}.password`;
 
+    if (runAs) await assertReachableBy(runAs, dirname(dir));
     if (!existsSync(join(dir, 'PG_VERSION'))) {
       log(`initialising embedded PostgreSQL in ${dir}`);
       mkdirSync(dir, { recursive: true });
@@ -149,6 +150,19 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | undefined>
     throw new EmbeddedPostgresError(
       'Running as root: the embedded PostgreSQL needs a "postgres" system user to run as (useradd -r postgres), ' +
         'or run as a normal user, or set DATABASE_URL.',
+    );
+  }
+}
+
+/** As root, the server's user must be able to enter the data directory's parent. */
+async function assertReachableBy(runAs: { uid: number; gid: number }, parent: string): Promise<void> {
+  mkdirSync(parent, { recursive: true });
+  try {
+    await run('test', ['-x', parent], runAs);
+  } catch {
+    throw new EmbeddedPostgresError(
+      `The "postgres" system user cannot reach ${parent} (the embedded PostgreSQL runs as that user when you are root). ` +
+        'Make the parent directories traversable (chmod o+x), choose another DATABASE_EMBEDDED_DIR, or set DATABASE_URL.',
     );
   }
 }

@@ -68,6 +68,5 @@ export const KernelErrors = {
       'KERNEL.UNSUPPORTED_MEDIA_TYPE',
       `Content type ${type ? `"${type}"` : '(none)'} is not supported; send application/json.`,
     ),
-  methodNotAllowed: () => new DomainError('invalid', 'KERNEL.BAD_REQUEST', 'The request could not be processed.'),
   internal: () => new DomainError('internal', 'KERNEL.INTERNAL', 'An unexpected error occurred.'),
 };
