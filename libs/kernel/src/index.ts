@@ -23,6 +23,7 @@ export * from './database/database.module';
 export * from './outbox/outbox.publisher';
 export * from './outbox/outbox-dispatcher';
 export * from './outbox/outbox-admin';
+export * from './outbox/nats-relay';
 export * from './outbox/integration-event-handler.decorator';
 export * from './audit/audit-log';
 export * from './pagination/cursor';

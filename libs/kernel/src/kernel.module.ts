@@ -19,6 +19,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { OutboxAdmin } from './outbox/outbox-admin';
 import { OutboxDispatcher } from './outbox/outbox-dispatcher';
 import { OutboxPublisher } from './outbox/outbox.publisher';
+import { NatsRelay } from './outbox/nats-relay';
 
 export const KERNEL_CONFIGS: readonly ConfigNamespace[] = [kernelConfig, httpConfig, databaseConfig];
 
@@ -56,6 +57,7 @@ export class KernelModule {
         OutboxPublisher,
         OutboxDispatcher,
         OutboxAdmin,
+        NatsRelay,
         AuditLog,
         MetricsService,
         Housekeeping,

@@ -47,6 +47,23 @@ export const kernelConfig = defineConfig('kernel', {
     default: 1000,
     description: 'How often pending audit entries are sealed into their hash chain.',
   }),
+  natsUrl: env.optionalUrl('NATS_URL', {
+    protocols: ['nats', 'tls'],
+    secret: true,
+    description: 'NATS server; when set, every outbox event is also published to JetStream (event id = message id).',
+  }),
+  natsStream: env.string('NATS_STREAM', {
+    default: 'USER_ENGINE_EVENTS',
+    pattern: /^[A-Za-z0-9_-]{1,64}$/,
+    patternText: 'a stream name (letters, digits, _ and -)',
+    description: 'JetStream stream for the events (created when missing).',
+  }),
+  natsSubjectPrefix: env.string('NATS_SUBJECT_PREFIX', {
+    default: 'user-engine.events',
+    pattern: /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/,
+    patternText: 'dot-separated subject tokens',
+    description: 'Events are published on `<prefix>.<event type>`, e.g. user-engine.events.user.created.',
+  }),
   idempotencyTtl: env.duration('IDEMPOTENCY_TTL', {
     default: 86_400_000,
     description: 'How long a stored `Idempotency-Key` response is replayed.',

@@ -4,10 +4,12 @@ import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { DATABASE_OPTIONS, type DatabaseModuleOptions } from '../database/database.module';
 import { appliedMigrations, migrationNames } from '../database/migrator';
+import { NatsRelay } from '../outbox/nats-relay';
 import { OutboxDispatcher } from '../outbox/outbox-dispatcher';
 
 class CheckDto {
-  @ApiProperty({ enum: ['ok', 'fail', 'disabled'] }) status!: 'ok' | 'fail' | 'disabled';
+  /** `degraded` reports a problem that does not make the instance unready (events wait in the outbox). */
+  @ApiProperty({ enum: ['ok', 'fail', 'degraded', 'disabled'] }) status!: 'ok' | 'fail' | 'degraded' | 'disabled';
   @ApiProperty({ required: false }) detail?: string;
 }
 
@@ -29,6 +31,7 @@ export class HealthController {
   constructor(
     private readonly dataSource: DataSource,
     private readonly dispatcher: OutboxDispatcher,
+    private readonly relay: NatsRelay,
     @Inject(DATABASE_OPTIONS) options: DatabaseModuleOptions,
   ) {
     this.expected = migrationNames(options.migrations);
@@ -60,6 +63,9 @@ export class HealthController {
       : this.dispatcher.isRunning
         ? { status: 'ok' }
         : { status: 'fail', detail: 'not running' };
+    if (this.relay.enabled) {
+      checks.nats = this.relay.connected ? { status: 'ok' } : { status: 'degraded', detail: 'not connected; events wait in the outbox' };
+    }
     const ok = Object.values(checks).every((c) => c.status !== 'fail');
     reply.status(ok ? 200 : 503).header('Cache-Control', 'no-store');
     return { status: ok ? 'ok' : 'fail', checks };

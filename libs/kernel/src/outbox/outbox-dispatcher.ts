@@ -11,6 +11,7 @@ import type { ResolvedDatabase } from '../database/connection';
 import { UnitOfWork } from '../database/unit-of-work';
 import { uuidv7 } from '../ids/uuid';
 import { queryRows } from '../database/query-rows';
+import { NatsRelay } from './nats-relay';
 import {
   handlerScope,
   INTEGRATION_EVENT_HANDLER,
@@ -72,6 +73,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     private readonly cls: ClsService,
     @Inject(kernelConfig.KEY) private readonly config: KernelConfig,
     @Inject(RESOLVED_DATABASE) private readonly database: ResolvedDatabase,
+    private readonly relay: NatsRelay,
   ) {}
 
   get isRunning(): boolean {
@@ -115,6 +117,13 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     }
     return map;
   }
+
+  /** NATS relay as one more consumer of every event, with its own inbox record. */
+  private readonly relaySubscriber: Subscriber = {
+    name: 'kernel.nats-relay',
+    instance: { handle: (event) => this.relay.publish(event.envelope) },
+    meta: { events: [], options: { scope: 'global' } },
+  };
 
   private eventClasses(type: string): EventDefinition<unknown> | undefined {
     return this.subscribers.get(type)?.[0]?.meta.events.find((e) => e.type === type);
@@ -261,7 +270,9 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     const Event = this.eventClasses(row.type);
     const event = Event ? new Event(envelope) : new IntegrationEvent(envelope);
     const failures: string[] = [];
-    for (const sub of this.subscribers.get(row.type) ?? []) {
+    const subscribers = [...(this.subscribers.get(row.type) ?? [])];
+    if (this.relay.enabled) subscribers.push(this.relaySubscriber);
+    for (const sub of subscribers) {
       try {
         // The event's request id follows it into the handler's logs.
         await this.cls.run(async () => {
