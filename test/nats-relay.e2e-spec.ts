@@ -11,8 +11,10 @@ const RUN = randomBytes(4).toString('hex');
 const STREAM = `UE_TEST_${RUN}`;
 const PREFIX = `ue-test-${RUN}.events`;
 const TENANT = '0190a4d6-1234-7000-8000-000000000001';
+// Without a NATS server (a laptop without one) the suite is skipped; under CI it always runs.
+const describeWithNats = process.env.UE_TEST_NATS ? describe : describe.skip;
 
-describe('outbox relay to NATS JetStream', () => {
+describeWithNats('outbox relay to NATS JetStream', () => {
   const ctx = useTestApp({ probe: true, env: { NATS_URL, NATS_STREAM: STREAM, NATS_SUBJECT_PREFIX: PREFIX } });
   let nc: NatsConnection;
 

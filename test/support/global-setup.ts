@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { Socket } from 'node:net';
 // Relative imports: global setup runs outside Jest's module mapper, in plain Node.
 import { EmbeddedPostgres } from '../../libs/kernel/src/database/embedded-postgres';
 import { Migrator } from '../../libs/kernel/src/database/migrator';
@@ -32,6 +33,22 @@ export default async function globalSetup(): Promise<void> {
   const url = new URL(admin);
   url.pathname = `/${template}`;
   await new Migrator(url.toString(), MIGRATIONS).up();
+  // NATS is needed only by the relay suite: it runs when a server answers (always under CI).
+  const nats = new URL(process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222');
+  process.env.UE_TEST_NATS = process.env.CI || (await reachable(nats.hostname, Number(nats.port || 4222))) ? '1' : '';
   process.env.UE_TEST_ADMIN_URL = admin;
   process.env.UE_TEST_TEMPLATE = template;
+}
+
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.connect(port, host, () => done(true));
+  });
 }
