@@ -1,5 +1,6 @@
 import { createServer, Server } from 'node:net';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { runTs } from './support/child-process';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedPostgres, EmbeddedPostgresError } from '@user-engine/kernel';
@@ -18,24 +19,27 @@ async function sql(url: string, text: string): Promise<Record<string, unknown>[]
 
 describe('embedded PostgreSQL', () => {
   afterAll(() => {
-    for (const p of [DIR, `${DIR}.password`, `${DIR}.log`]) rmSync(p, { recursive: true, force: true });
+    for (const p of [DIR, `${DIR}.password`, `${DIR}.log`, `${DIR}.owner`]) rmSync(p, { recursive: true, force: true });
   });
 
   it('initialises on first start, keeps the data across a restart, and adopts a running server', async () => {
     const first = await EmbeddedPostgres.start({ dir: DIR, port: 54341 });
-    expect(first.startedHere).toBe(true);
+    expect(first.owned).toBe(true);
     expect(first.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:54341\/user_engine$/);
     await sql(first.url, `CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')`);
 
-    const adopted = await EmbeddedPostgres.start({ dir: DIR, port: 54341 });
-    expect(adopted.startedHere).toBe(false); // e.g. after a crash left it running
+    // Another process using the running server (the CLI while the API runs) does not own it…
+    const user = runTs('test/support/embedded-user-child.ts', { DIR, PORT: '54341' });
+    expect((await user.exited).code).toBe(0);
+    expect(user.stdout()).toContain('owned=false');
+    expect(await sql(first.url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]); // …and left it running
 
     await first.stop();
     await expect(sql(first.url, 'SELECT 1')).rejects.toThrow();
 
     const second = await EmbeddedPostgres.start({ dir: DIR, port: 54341 });
     try {
-      expect(second.startedHere).toBe(true);
+      expect(second.owned).toBe(true);
       expect(await sql(second.url, 'SELECT v FROM kept')).toEqual([{ v: 'still here' }]);
       // only loopback, and password authentication
       const noPassword = second.url.replace(/:[^:@/]+@/, ':wrong@');
@@ -43,6 +47,15 @@ describe('embedded PostgreSQL', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it('a server left behind by a crashed owner is adopted, owned and stopped by the next process', async () => {
+    const orphan = await EmbeddedPostgres.start({ dir: DIR, port: 54341 });
+    writeFileSync(`${DIR}.owner`, '999999'); // the owner died without stopping it
+    const adopter = runTs('test/support/embedded-user-child.ts', { DIR, PORT: '54341', RELEASE: '1' });
+    expect((await adopter.exited).code).toBe(0);
+    expect(adopter.stdout()).toContain('owned=true');
+    await expect(sql(orphan.url, 'SELECT 1')).rejects.toThrow(); // stopped on release
   });
 
   it('a taken port is a clear error', async () => {

@@ -18,5 +18,5 @@ export default async function globalTeardown(): Promise<void> {
       await client.end();
     }
   }
-  await (globalThis as { __UE_EMBEDDED__?: EmbeddedPostgres }).__UE_EMBEDDED__?.stop();
+  await (globalThis as { __UE_EMBEDDED__?: EmbeddedPostgres }).__UE_EMBEDDED__?.release();
 }

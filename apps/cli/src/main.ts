@@ -41,8 +41,8 @@ async function withDatabaseUrl<T>(work: (url: string) => Promise<T>): Promise<T>
   try {
     return await work(embedded.url);
   } finally {
-    // Leave a server that was already running (an API process may be using it) alone.
-    if (embedded.startedHere) await embedded.stop();
+    // A server another live process (the API) owns is left running.
+    await embedded.release();
   }
 }
 

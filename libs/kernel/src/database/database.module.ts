@@ -43,7 +43,7 @@ class DatabaseLifecycle implements OnApplicationShutdown {
   // Runs after the HTTP server has drained and background workers stopped (Nest's shutdown order).
   async onApplicationShutdown(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
-    if (this.resolved.embedded) {
+    if (this.resolved.embedded?.owned) {
       this.logger.log('stopping embedded PostgreSQL');
       await this.resolved.embedded.stop();
     }

@@ -41,8 +41,12 @@ export class EmbeddedPostgres {
     private readonly dir: string,
     private readonly bins: Binaries,
     private readonly runAs: { uid: number; gid: number } | undefined,
-    /** False when a server already running in the directory was adopted. */
-    readonly startedHere: boolean,
+    /**
+     * Whether this process is responsible for stopping the server: it started it, or adopted one
+     * whose owner is gone (a crash). A server adopted from a live process (the API, while the CLI
+     * runs) is left to its owner.
+     */
+    readonly owned: boolean,
   ) {}
 
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
@@ -54,62 +58,142 @@ export class EmbeddedPostgres {
     const passwordFile = `${dir}.password`;
 
     if (runAs) await assertReachableBy(runAs, dirname(dir));
-    if (!existsSync(join(dir, 'PG_VERSION'))) {
-      log(`initialising embedded PostgreSQL in ${dir}`);
-      mkdirSync(dir, { recursive: true });
-      if (runAs) chownSync(dir, runAs.uid, runAs.gid);
-      chmodSync(dir, 0o700);
-      const password = randomBytes(24).toString('base64url');
-      writeFileSync(passwordFile, password, { mode: 0o600 });
-      // initdb reads the password from a file the server's user can read; it is removed right after.
-      const pwTmp = join(tmpdir(), `ue-pg-${randomBytes(6).toString('hex')}`);
-      writeFileSync(pwTmp, `${password}\n`, { mode: 0o600 });
-      if (runAs) chownSync(pwTmp, runAs.uid, runAs.gid);
-      try {
-        await exec(bins.initdb, ['-D', dir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwTmp}`, '-E', 'UTF8', '--locale=C', '--no-sync'], runAs);
-      } catch (err) {
-        rmSync(dir, { recursive: true, force: true });
-        throw new EmbeddedPostgresError(`initdb failed in ${dir}: ${(err as Error).message}`);
-      } finally {
-        rmSync(pwTmp, { force: true });
+    // Two processes starting on one data directory take turns: one initialises and starts it, the
+    // other finds it running.
+    return withDirectoryLock(`${dir}.lock`, async () => {
+      if (!existsSync(join(dir, 'PG_VERSION'))) await initialise(bins, dir, passwordFile, runAs, log);
+      if (!existsSync(passwordFile)) {
+        throw new EmbeddedPostgresError(`${passwordFile} is missing; delete ${dir} to re-create the embedded database.`);
       }
-    }
-    if (!existsSync(passwordFile)) {
-      throw new EmbeddedPostgresError(`${passwordFile} is missing; delete ${dir} to re-create the embedded database.`);
-    }
-    const password = readFileSync(passwordFile, 'utf8').trim();
+      const password = readFileSync(passwordFile, 'utf8').trim();
 
-    const running = await isRunning(bins, dir, runAs);
-    if (running) {
-      log(`adopting embedded PostgreSQL already running in ${dir}`);
-    } else {
-      const logFile = `${dir}.log`;
-      if (runAs && !existsSync(logFile)) {
-        writeFileSync(logFile, '');
-        chownSync(logFile, runAs.uid, runAs.gid);
+      const running = await isRunning(bins, dir, runAs);
+      if (running) {
+        log(`using the embedded PostgreSQL already running in ${dir}`);
+      } else {
+        await startServer(bins, dir, options.port, runAs, log);
       }
-      log(`starting embedded PostgreSQL on 127.0.0.1:${options.port}`);
-      try {
-        await exec(
-          bins.pg_ctl,
-          ['start', '-D', dir, '-w', '-t', '60', '-l', logFile, '-o', `-p ${options.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`],
-          runAs,
-        );
-      } catch (err) {
-        throw new EmbeddedPostgresError(
-          `embedded PostgreSQL did not start on port ${options.port} (is the port taken? see ${logFile}): ${(err as Error).message}`,
-        );
-      }
-    }
-    const port = running ? runningPort(dir) ?? options.port : options.port;
-    const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-    await ensureDatabase(`${base}/postgres`, database);
-    return new EmbeddedPostgres(`${base}/${database}`, dir, bins, runAs, !running);
+      const port = running ? (runningPort(dir) ?? options.port) : options.port;
+      const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+      await ensureDatabase(`${base}/postgres`, database);
+      return new EmbeddedPostgres(`${base}/${database}`, dir, bins, runAs, claimOwnership(`${dir}.owner`));
+    });
+  }
+
+  /** Stops the server if this process owns it; otherwise leaves it to its owner. */
+  async release(): Promise<void> {
+    if (this.owned) await this.stop();
   }
 
   async stop(): Promise<void> {
-    if (!(await isRunning(this.bins, this.dir, this.runAs))) return;
-    await exec(this.bins.pg_ctl, ['stop', '-D', this.dir, '-m', 'fast', '-w', '-t', '60'], this.runAs);
+    if (await isRunning(this.bins, this.dir, this.runAs)) {
+      await exec(this.bins.pg_ctl, ['stop', '-D', this.dir, '-m', 'fast', '-w', '-t', '60'], this.runAs);
+    }
+    rmSync(`${this.dir}.owner`, { force: true });
+  }
+}
+
+async function initialise(
+  bins: Binaries,
+  dir: string,
+  passwordFile: string,
+  runAs: { uid: number; gid: number } | undefined,
+  log: (m: string) => void,
+): Promise<void> {
+  log(`initialising embedded PostgreSQL in ${dir}`);
+  mkdirSync(dir, { recursive: true });
+  if (runAs) chownSync(dir, runAs.uid, runAs.gid);
+  chmodSync(dir, 0o700);
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(passwordFile, password, { mode: 0o600 });
+  // initdb reads the password from a file the server's user can read; it is removed right after.
+  const pwTmp = join(tmpdir(), `ue-pg-${randomBytes(6).toString('hex')}`);
+  writeFileSync(pwTmp, `${password}\n`, { mode: 0o600 });
+  if (runAs) chownSync(pwTmp, runAs.uid, runAs.gid);
+  try {
+    await exec(bins.initdb, ['-D', dir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwTmp}`, '-E', 'UTF8', '--locale=C', '--no-sync'], runAs);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new EmbeddedPostgresError(`initdb failed in ${dir}: ${(err as Error).message}`);
+  } finally {
+    rmSync(pwTmp, { force: true });
+  }
+}
+
+async function startServer(
+  bins: Binaries,
+  dir: string,
+  port: number,
+  runAs: { uid: number; gid: number } | undefined,
+  log: (m: string) => void,
+): Promise<void> {
+  const logFile = `${dir}.log`;
+  if (runAs && !existsSync(logFile)) {
+    writeFileSync(logFile, '');
+    chownSync(logFile, runAs.uid, runAs.gid);
+  }
+  log(`starting embedded PostgreSQL on 127.0.0.1:${port}`);
+  try {
+    await exec(
+      bins.pg_ctl,
+      ['start', '-D', dir, '-w', '-t', '60', '-l', logFile, '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`],
+      runAs,
+    );
+  } catch (err) {
+    throw new EmbeddedPostgresError(
+      `embedded PostgreSQL did not start on port ${port} (is the port taken? see ${logFile}): ${(err as Error).message}`,
+    );
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Records this process as the server's owner unless a live process already is. */
+function claimOwnership(file: string): boolean {
+  const current = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : NaN;
+  if (Number.isInteger(current) && current !== process.pid && pidAlive(current)) return false;
+  writeFileSync(file, String(process.pid));
+  return true;
+}
+
+/** A cross-process lock: an exclusively created directory, taken over when its holder died. */
+async function withDirectoryLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSyncSafe(join(lock, 'pid')));
+      if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new EmbeddedPostgresError(`Timed out waiting for ${lock} (another process is starting the database).`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function readFileSyncSafe(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
   }
 }
 
