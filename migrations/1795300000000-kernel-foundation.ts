@@ -69,7 +69,7 @@ export class KernelFoundation1795300000000 implements MigrationInterface {
         request_id      text,
         occurred_at     timestamptz NOT NULL,
         payload         jsonb NOT NULL,
-        status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+        status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead', 'skipped')),
         attempts        integer NOT NULL DEFAULT 0,
         next_attempt_at timestamptz NOT NULL DEFAULT now(),
         claimed_by      text,
@@ -91,7 +91,21 @@ export class KernelFoundation1795300000000 implements MigrationInterface {
       END $$
     `);
     await q.query(`CREATE TRIGGER outbox_notify AFTER INSERT ON kernel.outbox FOR EACH STATEMENT EXECUTE FUNCTION kernel.outbox_notify()`);
-    await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON kernel.outbox TO user_engine_app`);
+    // Any transaction may add events; only platform-scoped work (dispatcher, operators) reads them,
+    // since events carry tenants' data.
+    await q.query(`GRANT INSERT ON kernel.outbox TO user_engine_app`);
+    await q.query(`GRANT SELECT, UPDATE, DELETE ON kernel.outbox TO user_engine_platform`);
+    // Which handler consumes which event type, announced by every running dispatcher: an event is
+    // delivered when every handler a live instance announced has its inbox record.
+    await q.query(`
+      CREATE TABLE kernel.event_subscriptions (
+        handler    text NOT NULL,
+        event_type text NOT NULL,
+        seen_at    timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (handler, event_type)
+      )
+    `);
+    await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON kernel.event_subscriptions TO user_engine_platform`);
 
     await q.query(`
       CREATE TABLE kernel.inbox (
@@ -152,7 +166,7 @@ export class KernelFoundation1795300000000 implements MigrationInterface {
     await q.query(`CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON kernel.audit_log FOR EACH ROW EXECUTE FUNCTION kernel.audit_log_guard()`);
     await q.query(`CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON kernel.audit_log FOR EACH STATEMENT EXECUTE FUNCTION kernel.audit_log_guard()`);
     await q.query(`GRANT SELECT, INSERT ON kernel.audit_log TO user_engine_app`);
-    await q.query(`GRANT UPDATE (seq, prev_hash, hash, sealed_at) ON kernel.audit_log TO user_engine_app`);
+    await q.query(`GRANT UPDATE (seq, prev_hash, hash, sealed_at) ON kernel.audit_log TO user_engine_platform`);
 
     // The canonical text of an entry: fixed member order, UTC timestamps with microseconds.
     await q.query(`
@@ -174,7 +188,7 @@ export class KernelFoundation1795300000000 implements MigrationInterface {
         sealed_at timestamptz
       )
     `);
-    await q.query(`GRANT SELECT, INSERT, UPDATE ON kernel.audit_chains TO user_engine_app`);
+    await q.query(`GRANT SELECT, INSERT, UPDATE ON kernel.audit_chains TO user_engine_platform`);
     // Seals up to p_limit pending entries of one chain. The chain head row lock serialises sealers of
     // that chain only; appends never take it.
     await q.query(`
@@ -224,7 +238,8 @@ export class KernelFoundation1795300000000 implements MigrationInterface {
       )
     `);
     await q.query(`CREATE INDEX idempotency_keys_expiry_idx ON kernel.idempotency_keys (expires_at)`);
-    await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON kernel.idempotency_keys TO user_engine_app`);
+    // Stored responses belong to their callers: only the kernel's platform-scoped code touches them.
+    await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON kernel.idempotency_keys TO user_engine_platform`);
   }
 
   async down(q: QueryRunner): Promise<void> {

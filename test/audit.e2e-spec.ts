@@ -41,9 +41,30 @@ describe('audit log', () => {
     expect(await audit.verify(A)).toMatchObject({ intact: true, sealed: 4, unsealed: 0 });
   });
 
+  it('an entry commits with the transaction that records it, whatever its scope; a separate one survives a failure', async () => {
+    const uow = ctx.t.get(UnitOfWork);
+    await uow.run(Scopes.global, () => entry(null, 'global.platform-entry'));
+    await uow.run(Scopes.tenant(B), () => entry(null, 'tenant.platform-entry'));
+    await uow.run(Scopes.tenant(B), () => entry(A, 'b-scope.a-entry'));
+    await expect(
+      uow.run(Scopes.global, async () => {
+        await entry(null, 'rolled.back');
+        await audit.append({ tenantId: null, actor: { type: 'anonymous' }, action: 'auth.login.failed', outcome: 'failure' }, { separate: true });
+        throw new Error('the operation fails');
+      }),
+    ).rejects.toThrow('the operation fails');
+    const actions = (await ctx.db.query<{ action: string }>(`SELECT action FROM kernel.audit_log ORDER BY id`)).map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(['global.platform-entry', 'tenant.platform-entry', 'b-scope.a-entry', 'auth.login.failed']));
+    expect(actions).not.toContain('rolled.back');
+    await audit.sealPending();
+    expect(await audit.verify(null)).toMatchObject({ intact: true });
+    expect(await audit.verify(A)).toMatchObject({ intact: true });
+  });
+
   it('a tenant scope reads only its own entries', async () => {
     const actions = await ctx.t.get(UnitOfWork).run(Scopes.tenant(B), (m) => m.query(`SELECT action FROM kernel.audit_log`));
     expect(actions).toEqual([{ action: 'b.1' }]);
+    expect(JSON.stringify(actions)).not.toContain('platform-entry');
   });
 
   it('the database refuses UPDATE, DELETE and TRUNCATE — as the app role and as the owner', async () => {
@@ -97,6 +118,7 @@ describe('audit log', () => {
       await Promise.all([one.end(), two.end()]);
     }
     await audit.sealPending();
-    expect(await audit.verify(null)).toMatchObject({ intact: true, sealed: 3 });
+    const [{ n }] = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM kernel.audit_log WHERE tenant_id IS NULL`);
+    expect(await audit.verify(null)).toMatchObject({ intact: true, sealed: n, unsealed: 0 });
   });
 });

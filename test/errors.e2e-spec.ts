@@ -52,6 +52,12 @@ describe('problem+json for every error path', () => {
     expect(body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['name', 'age', 'address']));
   });
 
+  it('text PostgreSQL cannot store (NUL) → 400 KERNEL.INVALID_CHARACTER, nothing written', async () => {
+    const body = expectProblem(await post(`/v1/probe/tenants/${TENANT}/notes`, '{"text":"a\\u0000b"}'), 400, 'KERNEL.INVALID_CHARACTER');
+    expect(body.detail).toContain('NUL');
+    expect(await ctx.db.query(`SELECT count(*)::int AS n FROM probe.notes`)).toEqual([{ n: 0 }]);
+  });
+
   it('malformed JSON → 400 KERNEL.MALFORMED_JSON', async () => {
     expectProblem(await post('/v1/probe/echo', '{"name": '), 400, 'KERNEL.MALFORMED_JSON');
   });

@@ -116,9 +116,13 @@ describe('cursor pagination', () => {
   });
 
   it('rejects a cursor from another list or a forged one', async () => {
-    const forged = Buffer.from(JSON.stringify({ l: 'other.list', k: ['x'] })).toString('base64url');
-    const res = await ctx.t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes?cursor=${forged}` });
-    expect(res.statusCode).toBe(400);
-    expect(res.json().code).toBe('KERNEL.INVALID_CURSOR');
+    const otherList = Buffer.from(JSON.stringify({ l: 'other.list', k: ['x'] })).toString('base64url');
+    // Right list and shape, but a value the sort column cannot hold.
+    const wrongType = Buffer.from(JSON.stringify({ l: 'probe.notes', k: ['not-a-uuid'] })).toString('base64url');
+    for (const cursor of [otherList, wrongType]) {
+      const res = await ctx.t.inject({ method: 'GET', url: `/v1/probe/tenants/${TENANT}/notes?cursor=${cursor}` });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().code).toBe('KERNEL.INVALID_CURSOR');
+    }
   });
 });

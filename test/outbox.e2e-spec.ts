@@ -1,13 +1,13 @@
 import { OutboxAdmin, OutboxDispatcher, OutboxPublisher, Scopes, UnitOfWork, uuidv7 } from '@user-engine/kernel';
-import { FlakyHappened, NoteCreated, PoisonHappened } from './support/probe/probe.events';
-import { PoisonBystander, probeFeature } from './support/probe/probe.module';
+import { FlakyHappened, NoteCreated, PoisonHappened, SlowHappened } from './support/probe/probe.events';
+import { PoisonBystander, probeFeature, SlowHandler } from './support/probe/probe.module';
 import { PROBE_SCHEMA_SQL } from './support/probe/probe.sql';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { eventually, startTestApp, TestApp, useTestApp } from './support/test-app';
 
 const TENANT = '0190a4d6-cccc-7000-8000-00000000000c';
 
-async function publish(t: TestApp, event: typeof NoteCreated | typeof FlakyHappened | typeof PoisonHappened, payload: Record<string, unknown>, aggregateId = uuidv7()) {
+async function publish(t: TestApp, event: typeof NoteCreated | typeof FlakyHappened | typeof PoisonHappened | typeof SlowHappened, payload: Record<string, unknown>, aggregateId = uuidv7()) {
   return t.get(UnitOfWork).run(Scopes.tenant(TENANT), () =>
     t.get(OutboxPublisher).publish(event as typeof NoteCreated, { tenantId: TENANT, aggregate: { type: 'probe', id: aggregateId }, payload: payload as never }),
   );
@@ -65,6 +65,68 @@ describe('outbox dispatch', () => {
     await eventually(async () => (await outboxRow(ctx.db, id)).status === 'dead', 10_000, 'dead again');
     expect(bystander.runs - runsBefore).toBe(1);
     expect((await admin.counts()).dead).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a dead event holds back the later events of its aggregate until an operator replays or skips it', async () => {
+    const dispatcher = ctx.t.get(OutboxDispatcher);
+    await dispatcher.stop();
+    try {
+      const aggregate = uuidv7();
+      const poison = await publish(ctx.t, PoisonHappened, { reason: 'order' }, aggregate);
+      const next = await publish(ctx.t, NoteCreated, { note_id: 'z', text: 'after the poison' }, aggregate);
+      await ctx.db.query(`UPDATE kernel.outbox SET status = 'dead', dead_at = now(), attempts = 3 WHERE id = $1`, [poison]);
+      await dispatcher.dispatchBatch();
+      expect((await outboxRow(ctx.db, next)).status).toBe('pending');
+      expect(await ctx.t.get(OutboxAdmin).skip([poison])).toBe(1);
+      expect((await outboxRow(ctx.db, poison)).status).toBe('skipped');
+      await dispatcher.dispatchBatch();
+      expect((await outboxRow(ctx.db, next)).status).toBe('delivered');
+    } finally {
+      dispatcher.start();
+    }
+  });
+
+  it('an outcome is only recorded while this dispatcher still holds the event (fenced by its lease)', async () => {
+    const dispatcher = ctx.t.get(OutboxDispatcher);
+    await dispatcher.stop();
+    try {
+      const gate = ctx.t.get(SlowHandler).arm();
+      const id = await publish(ctx.t, SlowHappened, { label: 'fenced' });
+      const delivering = dispatcher.dispatchBatch();
+      await gate.reached;
+      // Meanwhile its lease ran out and another dispatcher took the event over.
+      await ctx.db.query(`UPDATE kernel.outbox SET claimed_by = 'someone-else', claimed_until = now() + interval '1 hour' WHERE id = $1`, [id]);
+      gate.open();
+      await delivering;
+      expect(await ctx.db.query(`SELECT status, claimed_by FROM kernel.outbox WHERE id = $1`, [id])).toEqual([{ status: 'pending', claimed_by: 'someone-else' }]);
+    } finally {
+      dispatcher.start();
+    }
+  });
+
+  it('an event waits for handlers that another live instance announced, and ignores stale announcements', async () => {
+    const dispatcher = ctx.t.get(OutboxDispatcher);
+    await dispatcher.stop();
+    try {
+      await ctx.db.query(`INSERT INTO kernel.event_subscriptions (handler, event_type, seen_at) VALUES ('billing.on-note', 'probe.note_created', now())`);
+      const id = await publish(ctx.t, NoteCreated, { note_id: 'w', text: 'wait for billing' });
+      await dispatcher.dispatchBatch();
+      const waiting = await ctx.db.query<{ status: string; last_error: string; attempts: number }>(`SELECT status, last_error, attempts FROM kernel.outbox WHERE id = $1`, [id]);
+      expect(waiting).toEqual([{ status: 'pending', last_error: 'waiting for handlers of other instances: billing.on-note', attempts: 0 }]);
+      // The other instance handles it (its inbox record), then the event is complete.
+      await ctx.db.query(`INSERT INTO kernel.inbox (handler, event_id) VALUES ('billing.on-note', $1)`, [id]);
+      await ctx.db.query(`UPDATE kernel.outbox SET next_attempt_at = now() WHERE id = $1`, [id]);
+      await dispatcher.dispatchBatch();
+      expect((await outboxRow(ctx.db, id)).status).toBe('delivered');
+      // An instance not seen for longer than OUTBOX_SUBSCRIBER_TTL holds nothing back.
+      await ctx.db.query(`UPDATE kernel.event_subscriptions SET seen_at = now() - interval '1 day' WHERE handler = 'billing.on-note'`);
+      const later = await publish(ctx.t, NoteCreated, { note_id: 'v', text: 'no wait' });
+      await dispatcher.dispatchBatch();
+      expect((await outboxRow(ctx.db, later)).status).toBe('delivered');
+    } finally {
+      await ctx.db.query(`DELETE FROM kernel.event_subscriptions WHERE handler = 'billing.on-note'`);
+      dispatcher.start();
+    }
   });
 
   it('an event whose lease expired (its dispatcher died) is taken over', async () => {

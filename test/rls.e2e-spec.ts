@@ -77,6 +77,16 @@ describe('tenant isolation by row-level security, as the application role', () =
     await expect(app.query(`INSERT INTO probe.notes (tenant_id, id, text) VALUES ($1, $2, 'orphan')`, [A, uuidv7()])).rejects.toMatchObject({ code: '42501' });
   });
 
+  it('kernel tables holding several tenants’ data are closed to the app role; the platform scope reads them', async () => {
+    for (const table of ['kernel.outbox', 'kernel.idempotency_keys', 'kernel.audit_chains', 'kernel.event_subscriptions']) {
+      await expect(app.query(`SELECT * FROM ${table} LIMIT 1`)).rejects.toMatchObject({ code: '42501' });
+    }
+    await app.query('BEGIN');
+    await app.query(`SET LOCAL ROLE ${PLATFORM_ROLE}`);
+    await expect(app.query(`SELECT count(*) FROM kernel.outbox`)).resolves.toBeDefined();
+    await app.query('COMMIT');
+  });
+
   it('the explicit platform scope sees every tenant', async () => {
     await app.query('BEGIN');
     await app.query(`SET LOCAL ROLE ${PLATFORM_ROLE}`);
@@ -107,6 +117,34 @@ describe('tenant isolation through the kernel unit of work', () => {
     expect((await list(Scopes.tenant(B))).map((n) => n.text)).toEqual(['ub']);
     expect(await list(Scopes.global)).toEqual([]);
     expect((await list(Scopes.platform)).map((n) => n.text)).toEqual(['ua', 'ub']);
+  });
+
+  it('a request on /…/tenants/{tenant_id}/… runs its queries in that tenant, resolved by the kernel', async () => {
+    await insert(Scopes.tenant(A), A, 'mine');
+    const res = await ctx.t.inject({ method: 'GET', url: `/v1/probe/tenants/${A.toUpperCase()}/notes-of-request-tenant` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ tenant: A, scope: { kind: 'tenant', tenantId: A }, texts: expect.arrayContaining(['mine']) });
+    expect(res.json().texts).not.toContain('ub');
+    const other = await ctx.t.inject({ method: 'GET', url: `/v1/probe/tenants/${B}/notes-of-request-tenant` });
+    expect(other.json().texts).not.toContain('mine');
+    const bad = await ctx.t.inject({ method: 'GET', url: `/v1/probe/tenants/nope/notes-of-request-tenant` });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'KERNEL.VALIDATION_FAILED', errors: [{ path: 'tenant_id', rule: 'isUuid' }] });
+  });
+
+  it('an inner unit of work that fails rolls back to its savepoint; the outer one goes on', async () => {
+    const texts = await uow.run(Scopes.tenant(A), async (m) => {
+      await m.getRepository(NoteEntity).insert({ tenant_id: A, id: uuidv7(), text: 'outer' });
+      await uow
+        .run(Scopes.tenant(A), async (inner) => {
+          await inner.getRepository(NoteEntity).insert({ tenant_id: A, id: uuidv7(), text: 'inner' });
+          await inner.query('SELECT 1/0');
+        })
+        .catch(() => undefined);
+      return (await m.getRepository(NoteEntity).find()).map((n) => n.text);
+    });
+    expect(texts).toContain('outer');
+    expect(texts).not.toContain('inner');
   });
 
   it('refuses a nested unit of work that would change the scope, and an invalid tenant id', async () => {

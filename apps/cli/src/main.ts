@@ -24,6 +24,7 @@ const USAGE = `user-engine <command>
   audit verify [--tenant <id>]   verify a tenant's audit hash chain (the platform chain without --tenant)
   outbox dead-letters            list dead-lettered events
   outbox replay <id…> | --all    put dead-lettered events back in the queue
+  outbox skip <id…>              give up on dead-lettered events (lets later events of their aggregates go)
   openapi write | check          write openapi.json from the code, or fail when it differs
   config docs [--write]          print (or write into README.md and .env.example) the configuration table
 
@@ -102,6 +103,13 @@ export async function run(argv: string[]): Promise<number> {
       return withAppContext(async (ctx) => {
         const n = await ctx.get(OutboxAdmin).replay(rest.includes('--all') ? 'all' : rest);
         console.log(`replayed ${n} event(s)`);
+        return 0;
+      });
+    }
+    case 'outbox skip': {
+      if (!rest.length) throw new UsageError('outbox skip needs event ids');
+      return withAppContext(async (ctx) => {
+        console.log(`skipped ${await ctx.get(OutboxAdmin).skip(rest)} event(s)`);
         return 0;
       });
     }

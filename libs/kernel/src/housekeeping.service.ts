@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Scopes, UnitOfWork } from './database/unit-of-work';
 
 /**
  * Periodic clean-up of the kernel's own tables: expired idempotency keys, and delivered outbox
@@ -11,7 +11,7 @@ export class Housekeeping implements OnApplicationBootstrap, BeforeApplicationSh
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
@@ -27,15 +27,19 @@ export class Housekeeping implements OnApplicationBootstrap, BeforeApplicationSh
 
   async sweep(): Promise<void> {
     try {
-      await this.dataSource.query(
+      await this.uow.run(Scopes.platform, async (m) => {
+        await m.query(
         `DELETE FROM kernel.idempotency_keys WHERE ctid IN (SELECT ctid FROM kernel.idempotency_keys WHERE expires_at < now() LIMIT 1000)`,
-      );
-      await this.dataSource.query(
+        );
+        await m.query(
         `WITH old AS (
            SELECT id FROM kernel.outbox WHERE status = 'delivered' AND delivered_at < now() - interval '7 days' LIMIT 1000
          ), gone AS (DELETE FROM kernel.outbox o USING old WHERE o.id = old.id RETURNING o.id)
          DELETE FROM kernel.inbox i USING gone WHERE i.event_id = gone.id`,
-      );
+        );
+        // Announcements of instances gone for a day are forgotten.
+        await m.query(`DELETE FROM kernel.event_subscriptions WHERE seen_at < now() - interval '1 day'`);
+      });
     } catch (err) {
       this.logger.warn(`housekeeping failed: ${(err as Error).message}`);
     }

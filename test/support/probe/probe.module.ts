@@ -14,12 +14,13 @@ import {
   Page,
   PageQueryDto,
   ParseUuidPipe,
+  RequestContext,
   Scope,
   Scopes,
   UnitOfWork,
   uuidv7,
 } from '@user-engine/kernel';
-import { FlakyHappened, NoteCreated, PoisonHappened } from './probe.events';
+import { FlakyHappened, NoteCreated, PoisonHappened, SlowHappened } from './probe.events';
 
 @Entity({ schema: 'probe', name: 'notes' })
 export class NoteEntity {
@@ -48,6 +49,24 @@ export class CreateNote {
   readonly scope: Scope;
   constructor(readonly tenantId: string, readonly text: string) {
     this.scope = Scopes.tenant(tenantId);
+  }
+}
+
+/** Declares no scope: it runs in the request's tenant, resolved from the path. */
+export class ListNotesOfRequestTenant {
+  constructor(readonly page: PageQueryDto) {}
+}
+
+@QueryHandler(ListNotesOfRequestTenant)
+export class ListNotesOfRequestTenantHandler implements IQueryHandler<ListNotesOfRequestTenant> {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly context: RequestContext,
+  ) {}
+
+  async execute(q: ListNotesOfRequestTenant) {
+    const page = await this.uow.manager.getRepository(NoteEntity).find({ order: { id: 'ASC' }, take: q.page.limit ?? 20 });
+    return { tenant: this.context.tenant?.tenantId ?? null, scope: this.uow.scope, texts: page.map((n) => n.text) };
   }
 }
 
@@ -127,6 +146,29 @@ export class FlakyHandler {
   }
 }
 
+/** Holds each delivery until the test opens the gate: lets a test act while a handler runs. */
+@IntegrationEventHandler(SlowHappened)
+export class SlowHandler {
+  private gate?: { promise: Promise<void>; open: () => void; entered: () => void; reached: Promise<void> };
+
+  /** Arms the gate; resolves `reached` once a delivery is waiting at it. */
+  arm(): { reached: Promise<void>; open: () => void } {
+    let open!: () => void;
+    let entered!: () => void;
+    const promise = new Promise<void>((r) => (open = r));
+    const reached = new Promise<void>((r) => (entered = r));
+    this.gate = { promise, open, entered, reached };
+    return { reached, open };
+  }
+
+  async handle(): Promise<void> {
+    const gate = this.gate;
+    if (!gate) return;
+    gate.entered();
+    await gate.promise;
+  }
+}
+
 @IntegrationEventHandler(PoisonHappened)
 export class PoisonHandler {
   handle(event: IntegrationEvent<{ reason: string }>): void {
@@ -160,6 +202,11 @@ export class ProbeController {
   @Get('tenants/:tenant_id/notes')
   list(@Param('tenant_id', ParseUuidPipe) tenantId: string, @Query() page: PageQueryDto) {
     return this.queries.execute(new ListNotes(tenantId, page));
+  }
+
+  @Get('tenants/:tenant_id/notes-of-request-tenant')
+  listImplicit(@Query() page: PageQueryDto) {
+    return this.queries.execute(new ListNotesOfRequestTenant(page));
   }
 
   @Post('echo')
@@ -196,10 +243,12 @@ export class ProbeController {
   providers: [
     CreateNoteHandler,
     ListNotesHandler,
+    ListNotesOfRequestTenantHandler,
     NoteCreatedEffect,
     FlakyHandler,
     PoisonHandler,
     PoisonBystander,
+    SlowHandler,
     { provide: PROBE_APP_LABEL, useFactory: () => process.env.PROBE_APP_LABEL ?? 'app' },
   ],
 })

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import { DataSource } from 'typeorm';
 import { kernelConfig, type KernelConfig } from '../config/kernel.config';
+import { APP_ROLE, PLATFORM_ROLE } from '../database/database-roles';
 import { queryRows } from '../database/query-rows';
 import { Scopes, UnitOfWork } from '../database/unit-of-work';
 import { uuidv7 } from '../ids/uuid';
@@ -44,7 +44,6 @@ export class AuditLog implements OnApplicationBootstrap, BeforeApplicationShutdo
 
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly dataSource: DataSource,
     private readonly cls: ClsService,
     @Inject(kernelConfig.KEY) private readonly config: KernelConfig,
   ) {}
@@ -61,7 +60,13 @@ export class AuditLog implements OnApplicationBootstrap, BeforeApplicationShutdo
     await this.sealing?.catch(() => undefined);
   }
 
-  async append(entry: AuditEntryInput): Promise<string> {
+  /**
+   * Appends an entry. Inside a transaction it commits or rolls back with the change it records,
+   * whatever the transaction's scope; with `separate` (or outside a transaction) it is written in a
+   * transaction of its own and survives a failing operation — the way to record refusals and failed
+   * logins.
+   */
+  async append(entry: AuditEntryInput, options: { separate?: boolean } = {}): Promise<string> {
     const id = uuidv7();
     const tenantId = entry.tenantId ?? null;
     const requestId = this.cls.isActive() ? ((this.cls.getId() as string | undefined) ?? null) : null;
@@ -83,11 +88,21 @@ export class AuditLog implements OnApplicationBootstrap, BeforeApplicationShutdo
     const sql = `INSERT INTO kernel.audit_log
       (chain_id, id, tenant_id, occurred_at, actor_type, actor_id, action, outcome, resource_type, resource_id, request_id, ip, user_agent, data)
       VALUES ($1, $2, $3, clock_timestamp(), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
-    if (this.uow.active) {
+    const scope = this.uow.scope;
+    if (!scope || options.separate) {
+      await this.uow.runSeparately(tenantId ? Scopes.tenant(tenantId) : Scopes.platform, (m) => m.query(sql, params));
+    } else if (scope.kind === 'platform' || (scope.kind === 'tenant' && scope.tenantId === tenantId)) {
       await this.uow.manager.query(sql, params);
     } else {
-      // A standalone entry (e.g. a denied request) gets its own transaction in the entry's tenant.
-      await this.uow.run(tenantId ? Scopes.tenant(tenantId) : Scopes.platform, (m) => m.query(sql, params));
+      // The entry belongs to another chain than the transaction's scope (a platform entry from a
+      // global or tenant transaction): insert it as the platform role, then return to the app role.
+      const m = this.uow.manager;
+      await m.query(`SET LOCAL ROLE ${PLATFORM_ROLE}`);
+      try {
+        await m.query(sql, params);
+      } finally {
+        await m.query(`SET LOCAL ROLE ${APP_ROLE}`);
+      }
     }
     return id;
   }

@@ -43,6 +43,10 @@ export const kernelConfig = defineConfig('kernel', {
     default: 300_000,
     description: 'Upper bound of the retry delay.',
   }),
+  outboxSubscriberTtl: env.duration('OUTBOX_SUBSCRIBER_TTL', {
+    default: 300_000,
+    description: 'A handler announced by an instance that has not been seen for this long no longer holds events back.',
+  }),
   auditSealInterval: env.duration('AUDIT_SEAL_INTERVAL', {
     default: 1000,
     description: 'How often pending audit entries are sealed into their hash chain.',

@@ -39,6 +39,8 @@ function sameScope(a: Scope, b: Scope): boolean {
  */
 @Injectable()
 export class UnitOfWork {
+  private savepoints = 0;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly cls: ClsService,
@@ -64,6 +66,17 @@ export class UnitOfWork {
   }
 
   /**
+   * Runs `work` in a transaction of its own, even inside another one: what it writes commits
+   * whatever the surrounding transaction does (e.g. the audit entry of a refused request).
+   */
+  runSeparately<T>(scope: Scope, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.cls.run({ ifNested: 'inherit' }, () => {
+      this.cls.set(TX_KEY, undefined);
+      return this.run(scope, work);
+    });
+  }
+
+  /**
    * Runs `work` in a transaction of the given scope. Inside an open transaction of the same scope it
    * joins it; a different scope is a programming error (it would silently widen or narrow what the
    * outer transaction sees), so it throws instead.
@@ -77,7 +90,17 @@ export class UnitOfWork {
       if (!sameScope(outer.scope, scope)) {
         throw new UnitOfWorkError(`Nested unit of work with scope ${describe(scope)} inside ${describe(outer.scope)}.`);
       }
-      return work(outer.manager);
+      // A savepoint lets the outer work catch the inner failure and go on with a usable transaction.
+      const savepoint = `uow_${++this.savepoints}`;
+      await outer.manager.query(`SAVEPOINT ${savepoint}`);
+      try {
+        const result = await work(outer.manager);
+        await outer.manager.query(`RELEASE SAVEPOINT ${savepoint}`);
+        return result;
+      } catch (err) {
+        await outer.manager.query(`ROLLBACK TO SAVEPOINT ${savepoint}`).catch(() => undefined);
+        throw err;
+      }
     }
     // A child context per transaction: concurrent transactions in one request never share a manager.
     return this.cls.run({ ifNested: 'inherit' }, () =>

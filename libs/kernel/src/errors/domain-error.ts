@@ -58,6 +58,8 @@ export const KernelErrors = {
     new DomainError('invalid', 'KERNEL.VALIDATION_FAILED', 'The request is invalid.', { errors }),
   malformedJson: () => new DomainError('invalid', 'KERNEL.MALFORMED_JSON', 'The request body is not valid JSON.'),
   badRequest: (message: string) => new DomainError('invalid', 'KERNEL.BAD_REQUEST', message),
+  invalidCharacter: () =>
+    new DomainError('invalid', 'KERNEL.INVALID_CHARACTER', 'The request contains a character that cannot be stored (NUL or an invalid code point).'),
   routeNotFound: (method: string, url: string) =>
     new DomainError('not_found', 'KERNEL.ROUTE_NOT_FOUND', `No route ${method} ${url}.`),
   bodyTooLarge: (limit: number) =>

@@ -40,6 +40,11 @@ export function toDomainError(err: unknown, context: { method?: string; url?: st
     return KernelErrors.internal();
   }
 
+  // Text PostgreSQL cannot store (a NUL that slipped past the parser, a lone surrogate) is the
+  // client's input, not a server fault.
+  const sqlState = (err as { driverError?: { code?: string } } | undefined)?.driverError?.code;
+  if (sqlState === '22021' || sqlState === '22P05') return KernelErrors.invalidCharacter();
+
   const fe = err as FastifyLikeError | undefined;
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const kind = KIND_BY_STATUS[fe.statusCode] ?? 'invalid';

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Logger, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
@@ -27,6 +27,7 @@ class LivenessDto {
 @Controller('health')
 export class HealthController {
   private readonly expected: string[];
+  private readonly logger = new Logger('Health');
 
   constructor(
     private readonly dataSource: DataSource,
@@ -55,7 +56,9 @@ export class HealthController {
       const pending = this.expected.filter((m) => !applied.has(m));
       checks.migrations = pending.length ? { status: 'fail', detail: `pending: ${pending.join(', ')}` } : { status: 'ok' };
     } catch (err) {
-      checks.database = { status: 'fail', detail: (err as Error).message };
+      // The cause goes to the log; anonymous callers only learn that the database is unreachable.
+      this.logger.error(`readiness: database check failed: ${(err as Error).message}`);
+      checks.database = { status: 'fail', detail: 'unreachable' };
       checks.migrations = { status: 'fail', detail: 'database unreachable' };
     }
     checks.dispatcher = !this.dispatcher.enabled

@@ -6,7 +6,8 @@ import { CLS_ID, ClsService } from 'nestjs-cls';
 import type { Logger as PinoLogger } from 'pino';
 import { HttpConfig, parseTrustProxy } from '../config/http.config';
 import { KernelErrors } from '../errors/domain-error';
-import { uuidv7 } from '../ids/uuid';
+import { isUuid, uuidv7 } from '../ids/uuid';
+import { RequestContext } from '../context/request-context';
 import { redactUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 
@@ -87,12 +88,27 @@ export function installHttpHooks(
     done();
   });
 
+  // Tenant-scoped routes carry the tenant in the path (/v1/tenants/{tenant_id}/…): it becomes the
+  // request's TenantContext before guards and handlers run, so their transactions are scoped to it.
+  const context = app.get(RequestContext);
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const tenantId = (request.params as Record<string, string> | undefined)?.tenant_id;
+    if (tenantId === undefined) return done();
+    if (!isUuid(tenantId)) {
+      return done(KernelErrors.validation([{ path: 'tenant_id', message: 'tenant_id must be a UUID', rule: 'isUuid' }]));
+    }
+    context.setTenant(tenantId.toLowerCase());
+    done();
+  });
+
   // Nest installs Fastify's error and not-found handlers; both route through the global
   // ProblemDetailsFilter, so parser errors and unknown routes become problem documents too.
   // Anything other than JSON (or no body) on a body-carrying route is refused with 415.
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: deps.config.bodyLimit }, (_req, body, done) => {
     if (body === '' || body === undefined) return done(null, undefined);
+    // PostgreSQL text cannot hold NUL; JSON can only carry it escaped.
+    if ((body as string).includes('\\u0000')) return done(KernelErrors.invalidCharacter(), undefined);
     try {
       done(null, JSON.parse(body as string));
     } catch {

@@ -28,6 +28,9 @@ interface StoredKey {
 
 
 /**
+ * Never put @Idempotent() on a route whose response carries a secret shown once (API keys, tokens):
+ * the stored response would keep it.
+ *
  * Same key + same request → the stored response (with `Idempotent-Replayed: true`); same key +
  * different request → 422; same key while the first is still running → 409. Only successful
  * responses are stored: a failed request may be retried with the same key.
@@ -52,7 +55,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       });
     }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const principal = (request as FastifyRequest & { user?: { id?: string } }).user?.id ?? 'anonymous';
+    // Keys never cross callers: the authenticated principal, or for anonymous calls the client IP.
+    const principal = (request as FastifyRequest & { user?: { id?: string } }).user?.id ?? `anonymous@${request.ip}`;
     const route = request.routeOptions?.url ?? request.url;
     const scope = `${principal}:${request.method} ${route}`;
     const hash = createHash('sha256').update(request.url).update('\0').update(JSON.stringify(request.body ?? null)).digest('hex');
@@ -82,10 +86,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     try {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });
     } catch (err) {
-      await this.uow.run(Scopes.global, (m) => m.query(`DELETE FROM kernel.idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key]));
+      await this.uow.run(Scopes.platform, (m) => m.query(`DELETE FROM kernel.idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key]));
       throw err;
     }
-    await this.uow.run(Scopes.global, (m) =>
+    await this.uow.run(Scopes.platform, (m) =>
       m.query(
         `UPDATE kernel.idempotency_keys SET status = 'completed', response_status = $3, response_body = $4 WHERE scope = $1 AND key = $2`,
         [scope, key, status, JSON.stringify(body ?? null)],
@@ -96,9 +100,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   /** true when this request now owns the key; otherwise the stored state. */
   private claim(scope: string, key: string, hash: string): Promise<true | StoredKey> {
-    return this.uow.run(Scopes.global, async (m) => {
-      // An expired key is forgotten first, so it can be claimed again.
-      await m.query(`DELETE FROM kernel.idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at < now()`, [scope, key]);
+    return this.uow.run(Scopes.platform, async (m) => {
+      // An expired key is forgotten first, so it can be claimed again; so is one stuck in
+      // `processing` for minutes (its process died before recording the response).
+      await m.query(
+        `DELETE FROM kernel.idempotency_keys
+          WHERE scope = $1 AND key = $2 AND (expires_at < now() OR (status = 'processing' AND created_at < now() - interval '2 minutes'))`,
+        [scope, key],
+      );
       const inserted = await queryRows(
         m,
         `INSERT INTO kernel.idempotency_keys (scope, key, request_hash, status, expires_at)

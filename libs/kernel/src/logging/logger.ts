@@ -21,7 +21,9 @@ const SECRET_KEYS = [
   'x-api-key',
   'private_key',
   'totp',
-  'code',
+  'totp_code',
+  'recovery_code',
+  'authorization_code',
 ];
 
 export const REDACT_PATHS = [

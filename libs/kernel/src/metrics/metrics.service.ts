@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { queryRows } from '../database/query-rows';
+import { Scopes, UnitOfWork } from '../database/unit-of-work';
 
 /** Prometheus metrics. One registry per application instance (tests run several in one process). */
 @Injectable()
@@ -9,7 +9,7 @@ export class MetricsService {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
 
-  constructor(dataSource: DataSource) {
+  constructor(uow: UnitOfWork) {
     collectDefaultMetrics({ register: this.registry });
     this.httpDuration = new Histogram({
       name: 'http_request_duration_seconds',
@@ -25,7 +25,9 @@ export class MetricsService {
         registers: [this.registry],
         async collect() {
           try {
-            const [row] = await queryRows<{ n: string }>(dataSource, `SELECT count(*) AS n FROM kernel.outbox WHERE status = $1`, [status]);
+            const [row] = await uow.run(Scopes.platform, (m) =>
+              queryRows<{ n: string }>(m, `SELECT count(*) AS n FROM kernel.outbox WHERE status = $1`, [status]),
+            );
             this.set(Number(row.n));
           } catch {
             // The scrape must not fail because the database is briefly unavailable.

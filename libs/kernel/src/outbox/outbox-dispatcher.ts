@@ -4,11 +4,10 @@ import { EventEnvelopeV1, IntegrationEvent, type EventDefinition } from '@user-e
 import { CLS_ID, ClsService } from 'nestjs-cls';
 import { Client } from 'pg';
 import { hostname } from 'node:os';
-import { DataSource } from 'typeorm';
 import { kernelConfig, type KernelConfig } from '../config/kernel.config';
 import { RESOLVED_DATABASE } from '../database/database.module';
 import type { ResolvedDatabase } from '../database/connection';
-import { UnitOfWork } from '../database/unit-of-work';
+import { Scopes, UnitOfWork } from '../database/unit-of-work';
 import { uuidv7 } from '../ids/uuid';
 import { queryRows } from '../database/query-rows';
 import { NatsRelay } from './nats-relay';
@@ -63,12 +62,12 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   private wake?: () => void;
   private listener?: Client;
   private listening = false;
+  private lastHeartbeat = 0;
   readonly stats: DispatcherStats = { delivered: 0, failed: 0, deadLettered: 0 };
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
-    private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
     private readonly cls: ClsService,
     @Inject(kernelConfig.KEY) private readonly config: KernelConfig,
@@ -135,6 +134,32 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     void this.listen();
     this.loop = this.run();
     this.logger.log(`dispatcher ${this.workerId} started`);
+  }
+
+  /** The (handler, event type) pairs this process consumes; '*' for the NATS relay. */
+  private ownSubscriptions(): { handler: string; type: string }[] {
+    const pairs = [...this.subscribers].flatMap(([type, subs]) => subs.map((s) => ({ handler: s.name, type })));
+    if (this.relay.enabled) pairs.push({ handler: this.relaySubscriber.name, type: '*' });
+    return pairs;
+  }
+
+  /**
+   * Announces this process's handlers. An event is only marked delivered when every handler that
+   * any live instance announced has processed it, so replicas with different MODULES or versions
+   * (a rolling deploy adding a handler) never mark an event done for each other.
+   */
+  private async heartbeat(): Promise<void> {
+    const pairs = this.ownSubscriptions();
+    if (!pairs.length) return;
+    await this.uow.run(Scopes.platform, (m) =>
+      m.query(
+        `INSERT INTO kernel.event_subscriptions (handler, event_type, seen_at)
+         SELECT * , now() FROM unnest($1::text[], $2::text[])
+         ON CONFLICT (handler, event_type) DO UPDATE SET seen_at = now()`,
+        [pairs.map((p) => p.handler), pairs.map((p) => p.type)],
+      ),
+    );
+    this.lastHeartbeat = Date.now();
   }
 
   async stop(): Promise<void> {
@@ -204,6 +229,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     while (this.running) {
       let claimed = 0;
       try {
+        if (Date.now() - this.lastHeartbeat > this.config.outboxSubscriberTtl / 4) await this.heartbeat();
         claimed = await this.dispatchBatch();
       } catch (err) {
         this.logger.error(`dispatch round failed: ${(err as Error).message}`);
@@ -214,13 +240,22 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     }
   }
 
+  /** Until the next moment a pending event becomes claimable (retry time or lease end). */
   private async idleDelay(): Promise<number> {
     try {
-      const [row] = await queryRows<{ ms: number | null }>(
-        this.dataSource,
-        `SELECT (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS ms FROM kernel.outbox WHERE status = 'pending'`,
+      const [row] = await this.uow.run(Scopes.platform, (m) =>
+        queryRows<{ ms: number | null }>(
+          m,
+          `SELECT (extract(epoch FROM min(greatest(c.next_attempt_at, coalesce(c.claimed_until, c.next_attempt_at))) - now()) * 1000)::float8 AS ms
+             FROM kernel.outbox c
+            WHERE c.status = 'pending'
+              AND NOT EXISTS (
+                SELECT 1 FROM kernel.outbox p
+                 WHERE p.status IN ('pending', 'dead') AND p.aggregate_type = c.aggregate_type
+                   AND p.aggregate_id = c.aggregate_id AND p.id < c.id)`,
+        ),
       );
-      if (row?.ms !== null && row?.ms !== undefined) return Math.max(10, Math.min(this.config.outboxPollInterval, row.ms));
+      if (row?.ms !== null && row?.ms !== undefined) return Math.max(50, Math.min(this.config.outboxPollInterval, row.ms));
     } catch {
       // fall back to polling
     }
@@ -229,7 +264,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
 
   /** Claims and delivers one batch; returns how many events were claimed. Public for tests and tools. */
   async dispatchBatch(): Promise<number> {
-    const updated = await queryRows<OutboxRow>(this.dataSource,
+    const claimedAt = Date.now();
+    const updated = await this.uow.run(Scopes.platform, (m) => queryRows<OutboxRow>(m,
       `UPDATE kernel.outbox o
           SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2::double precision / 1000)
          FROM (
@@ -239,7 +275,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
               AND (c.claimed_until IS NULL OR c.claimed_until < now())
               AND NOT EXISTS (
                 SELECT 1 FROM kernel.outbox p
-                 WHERE p.status = 'pending' AND p.aggregate_type = c.aggregate_type
+                 WHERE p.status IN ('pending', 'dead') AND p.aggregate_type = c.aggregate_type
                    AND p.aggregate_id = c.aggregate_id AND p.id < c.id)
             ORDER BY c.id
             LIMIT $3
@@ -249,9 +285,16 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       RETURNING o.id, o.type, o.version, o.tenant_id, o.aggregate_type, o.aggregate_id, o.actor, o.request_id,
                 o.occurred_at, o.payload, o.attempts`,
       [this.workerId, this.config.outboxLease, this.config.outboxBatchSize],
-    );
+    ));
     updated.sort((a, b) => (a.id < b.id ? -1 : 1));
-    for (const row of updated) await this.deliver(row);
+    for (let i = 0; i < updated.length; i++) {
+      // Never work on an event whose lease may have run out: another dispatcher may own it now.
+      if (Date.now() - claimedAt > this.config.outboxLease * 0.8) {
+        await this.release(updated.slice(i).map((r) => r.id));
+        break;
+      }
+      await this.deliver(updated[i]);
+    }
     return updated.length;
   }
 
@@ -269,7 +312,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     };
     const Event = this.eventClasses(row.type);
     const event = Event ? new Event(envelope) : new IntegrationEvent(envelope);
-    const failures: string[] = [];
+    const failures: { handler: string; message: string }[] = [];
     const subscribers = [...(this.subscribers.get(row.type) ?? [])];
     if (this.relay.enabled) subscribers.push(this.relaySubscriber);
     for (const sub of subscribers) {
@@ -288,39 +331,70 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        failures.push(`${sub.name}: ${message}`);
+        failures.push({ handler: sub.name, message });
         this.logger.warn(`handler ${sub.name} failed on ${row.type} ${row.id} (attempt ${row.attempts + 1}): ${message}`);
       }
     }
     if (!failures.length) {
-      await this.dataSource.query(
-        `UPDATE kernel.outbox SET status = 'delivered', delivered_at = now(), claimed_by = NULL, claimed_until = NULL, last_error = NULL
-          WHERE id = $1`,
-        [row.id],
-      );
+      const waitingFor = await this.outstandingHandlers(row);
+      if (waitingFor.length) {
+        // Handlers announced by other instances have not seen it yet: leave it to them.
+        await this.outcome(
+          row.id,
+          `SET claimed_by = NULL, claimed_until = NULL, next_attempt_at = now() + interval '1 second', last_error = $3`,
+          [`waiting for handlers of other instances: ${waitingFor.join(', ')}`],
+        );
+        return;
+      }
+      await this.outcome(row.id, `SET status = 'delivered', delivered_at = now(), claimed_by = NULL, claimed_until = NULL, last_error = NULL`);
       this.stats.delivered++;
       return;
     }
     const attempts = row.attempts + 1;
-    const error = failures.join('; ').slice(0, 4000);
-    if (attempts >= this.config.outboxMaxAttempts) {
-      await this.dataSource.query(
-        `UPDATE kernel.outbox SET status = 'dead', dead_at = now(), attempts = $2, last_error = $3, claimed_by = NULL, claimed_until = NULL
-          WHERE id = $1`,
-        [row.id, attempts, error],
-      );
+    const error = failures.map((f) => `${f.handler}: ${f.message}`).join('; ').slice(0, 4000);
+    // An unreachable NATS is infrastructure, not a bad event: such events wait for it indefinitely.
+    const onlyRelay = failures.every((f) => f.handler === this.relaySubscriber.name);
+    if (attempts >= this.config.outboxMaxAttempts && !onlyRelay) {
+      await this.outcome(row.id, `SET status = 'dead', dead_at = now(), attempts = $3, last_error = $4, claimed_by = NULL, claimed_until = NULL`, [
+        attempts,
+        error,
+      ]);
       this.stats.deadLettered++;
       this.logger.error(`event ${row.type} ${row.id} dead-lettered after ${attempts} attempts: ${error}`);
       return;
     }
-    await this.dataSource.query(
-      `UPDATE kernel.outbox
-          SET attempts = $2, last_error = $3, claimed_by = NULL, claimed_until = NULL,
-              next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
-        WHERE id = $1`,
-      [row.id, attempts, error, this.backoff(attempts)],
+    await this.outcome(
+      row.id,
+      `SET attempts = $3, last_error = $4, claimed_by = NULL, claimed_until = NULL,
+           next_attempt_at = now() + make_interval(secs => $5::double precision / 1000)`,
+      [attempts, error, this.backoff(attempts)],
     );
     this.stats.failed++;
+  }
+
+  /** Updates an event this dispatcher still holds (a lost lease changes nothing). */
+  private async outcome(id: string, set: string, params: unknown[] = []): Promise<void> {
+    await this.uow.run(Scopes.platform, (m) => m.query(`UPDATE kernel.outbox ${set} WHERE id = $1 AND claimed_by = $2`, [id, this.workerId, ...params]));
+  }
+
+  private async release(ids: string[]): Promise<void> {
+    await this.uow.run(Scopes.platform, (m) =>
+      m.query(`UPDATE kernel.outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ANY($1::uuid[]) AND claimed_by = $2`, [ids, this.workerId]),
+    );
+  }
+
+  /** Live subscribers of the event's type (from any instance) that have no inbox record for it. */
+  private async outstandingHandlers(row: OutboxRow): Promise<string[]> {
+    const rows = await this.uow.run(Scopes.platform, (m) =>
+      queryRows<{ handler: string }>(
+        m,
+        `SELECT s.handler FROM kernel.event_subscriptions s
+          WHERE s.event_type IN ($1, '*') AND s.seen_at > now() - make_interval(secs => $3::double precision / 1000)
+            AND NOT EXISTS (SELECT 1 FROM kernel.inbox i WHERE i.handler = s.handler AND i.event_id = $2)`,
+        [row.type, row.id, this.config.outboxSubscriberTtl],
+      ),
+    );
+    return rows.map((r) => r.handler).sort();
   }
 
   /** Exponential backoff with ±20 % jitter, capped. */

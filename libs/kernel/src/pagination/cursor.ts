@@ -81,7 +81,14 @@ export async function keysetPage<T extends ObjectLiteral>(qb: SelectQueryBuilder
     qb.andWhere(`(${opts.orderBy.join(', ')}) > (${key.map((_, i) => `:__cursor${i}`).join(', ')})`, params);
   }
   opts.orderBy.forEach((col, i) => (i === 0 ? qb.orderBy(col, 'ASC') : qb.addOrderBy(col, 'ASC')));
-  const rows = await qb.limit(limit + 1).getMany();
+  let rows: T[];
+  try {
+    rows = await qb.limit(limit + 1).getMany();
+  } catch (err) {
+    // A well-formed cursor whose values do not fit the columns (a forged one): class 22, data exception.
+    if (opts.cursor && String((err as { driverError?: { code?: string } }).driverError?.code ?? '').startsWith('22')) throw invalidCursor();
+    throw err;
+  }
   const items = rows.slice(0, limit);
   const next = rows.length > limit ? encodeCursor(opts.list, opts.key(items[items.length - 1])) : null;
   return { items, next_cursor: next };
