@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { ClsModule } from 'nestjs-cls';
+import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { AuditLog } from './audit/audit-log';
 import { TransactionalBuses } from './cqrs/transactional-buses';
 import { ConfigNamespace, configProviders } from './config/config.providers';
@@ -38,9 +38,6 @@ export class KernelModule {
     return {
       module: KernelModule,
       imports: [
-        // The request context is entered by a Fastify onRequest hook (installHttpHooks): much
-        // cheaper per request than mounting nestjs-cls as Nest middleware through middie.
-        ClsModule.forRoot({ global: true }),
         {
           module: KernelConfigModule,
           global: true,
@@ -53,6 +50,10 @@ export class KernelModule {
       ],
       controllers: [HealthController, MetricsController],
       providers: [
+        // nestjs-cls's process-wide ClsService, without ClsModule: its module always installs a
+        // global guard and interceptor (no-ops unless mounted) that every request would pay for.
+        // The request context is entered by a Fastify onRequest hook instead (installHttpHooks).
+        { provide: ClsService, useValue: ClsServiceManager.getClsService() },
         RequestContext,
         OutboxPublisher,
         OutboxDispatcher,
@@ -64,7 +65,7 @@ export class KernelModule {
         TransactionalBuses,
         IdempotencyInterceptor,
       ],
-      exports: [RequestContext, OutboxPublisher, OutboxDispatcher, OutboxAdmin, AuditLog, MetricsService, IdempotencyInterceptor, CqrsModule],
+      exports: [ClsService, RequestContext, OutboxPublisher, OutboxDispatcher, OutboxAdmin, AuditLog, MetricsService, IdempotencyInterceptor, CqrsModule],
     };
   }
 }
