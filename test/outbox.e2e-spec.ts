@@ -80,51 +80,51 @@ describe('outbox dispatch', () => {
 
   it('a dead event holds back the later events of its aggregate until an operator replays or skips it', async () => {
     await withDispatcherStopped(ctx.t, async (dispatcher) => {
-    const aggregate = uuidv7();
-    const poison = await publish(ctx.t, PoisonHappened, { reason: 'order' }, aggregate);
-    const next = await publish(ctx.t, NoteCreated, { note_id: 'z', text: 'after the poison' }, aggregate);
-    await ctx.db.query(`UPDATE kernel.outbox SET status = 'dead', dead_at = now(), attempts = 3 WHERE id = $1`, [poison]);
-    await dispatcher.dispatchBatch();
-    expect((await outboxRow(ctx.db, next)).status).toBe('pending');
-    expect(await ctx.t.get(OutboxAdmin).skip([poison])).toBe(1);
-    expect((await outboxRow(ctx.db, poison)).status).toBe('skipped');
-    await dispatcher.dispatchBatch();
-    expect((await outboxRow(ctx.db, next)).status).toBe('delivered');
+      const aggregate = uuidv7();
+      const poison = await publish(ctx.t, PoisonHappened, { reason: 'order' }, aggregate);
+      const next = await publish(ctx.t, NoteCreated, { note_id: 'z', text: 'after the poison' }, aggregate);
+      await ctx.db.query(`UPDATE kernel.outbox SET status = 'dead', dead_at = now(), attempts = 3 WHERE id = $1`, [poison]);
+      await dispatcher.dispatchBatch();
+      expect((await outboxRow(ctx.db, next)).status).toBe('pending');
+      expect(await ctx.t.get(OutboxAdmin).skip([poison])).toBe(1);
+      expect((await outboxRow(ctx.db, poison)).status).toBe('skipped');
+      await dispatcher.dispatchBatch();
+      expect((await outboxRow(ctx.db, next)).status).toBe('delivered');
     });
   });
 
   it('an outcome is only recorded while this dispatcher still holds the event (fenced by its lease)', async () => {
     await withDispatcherStopped(ctx.t, async (dispatcher) => {
-    const gate = ctx.t.get(SlowHandler).arm();
-    const id = await publish(ctx.t, SlowHappened, { label: 'fenced' });
-    const delivering = dispatcher.dispatchBatch();
-    await gate.reached;
-    // Meanwhile its lease ran out and another dispatcher took the event over.
-    await ctx.db.query(`UPDATE kernel.outbox SET claimed_by = 'someone-else', claimed_until = now() + interval '1 hour' WHERE id = $1`, [id]);
-    gate.open();
-    await delivering;
-    expect(await ctx.db.query(`SELECT status, claimed_by FROM kernel.outbox WHERE id = $1`, [id])).toEqual([{ status: 'pending', claimed_by: 'someone-else' }]);
+      const gate = ctx.t.get(SlowHandler).arm();
+      const id = await publish(ctx.t, SlowHappened, { label: 'fenced' });
+      const delivering = dispatcher.dispatchBatch();
+      await gate.reached;
+      // Meanwhile its lease ran out and another dispatcher took the event over.
+      await ctx.db.query(`UPDATE kernel.outbox SET claimed_by = 'someone-else', claimed_until = now() + interval '1 hour' WHERE id = $1`, [id]);
+      gate.open();
+      await delivering;
+      expect(await ctx.db.query(`SELECT status, claimed_by FROM kernel.outbox WHERE id = $1`, [id])).toEqual([{ status: 'pending', claimed_by: 'someone-else' }]);
     });
   });
 
   it('an event waits for handlers that another live instance announced, and ignores stale announcements', async () => {
     await withDispatcherStopped(ctx.t, async (dispatcher) => {
       try {
-      await ctx.db.query(`INSERT INTO kernel.event_subscriptions (handler, event_type, seen_at) VALUES ('billing.on-note', 'probe.note_created', now())`);
-      const id = await publish(ctx.t, NoteCreated, { note_id: 'w', text: 'wait for billing' });
-      await dispatcher.dispatchBatch();
-      const waiting = await ctx.db.query<{ status: string; last_error: string; attempts: number }>(`SELECT status, last_error, attempts FROM kernel.outbox WHERE id = $1`, [id]);
-      expect(waiting).toEqual([{ status: 'pending', last_error: 'waiting for handlers of other instances: billing.on-note', attempts: 0 }]);
-      // The other instance handles it (its inbox record), then the event is complete.
-      await ctx.db.query(`INSERT INTO kernel.inbox (handler, event_id) VALUES ('billing.on-note', $1)`, [id]);
-      await ctx.db.query(`UPDATE kernel.outbox SET next_attempt_at = now() WHERE id = $1`, [id]);
-      await dispatcher.dispatchBatch();
-      expect((await outboxRow(ctx.db, id)).status).toBe('delivered');
-      // An instance not seen for longer than OUTBOX_SUBSCRIBER_TTL holds nothing back.
-      await ctx.db.query(`UPDATE kernel.event_subscriptions SET seen_at = now() - interval '1 day' WHERE handler = 'billing.on-note'`);
-      const later = await publish(ctx.t, NoteCreated, { note_id: 'v', text: 'no wait' });
-      await dispatcher.dispatchBatch();
-      expect((await outboxRow(ctx.db, later)).status).toBe('delivered');
+        await ctx.db.query(`INSERT INTO kernel.event_subscriptions (handler, event_type, seen_at) VALUES ('billing.on-note', 'probe.note_created', now())`);
+        const id = await publish(ctx.t, NoteCreated, { note_id: 'w', text: 'wait for billing' });
+        await dispatcher.dispatchBatch();
+        const waiting = await ctx.db.query<{ status: string; last_error: string; attempts: number }>(`SELECT status, last_error, attempts FROM kernel.outbox WHERE id = $1`, [id]);
+        expect(waiting).toEqual([{ status: 'pending', last_error: 'waiting for handlers of other instances: billing.on-note', attempts: 0 }]);
+        // The other instance handles it (its inbox record), then the event is complete.
+        await ctx.db.query(`INSERT INTO kernel.inbox (handler, event_id) VALUES ('billing.on-note', $1)`, [id]);
+        await ctx.db.query(`UPDATE kernel.outbox SET next_attempt_at = now() WHERE id = $1`, [id]);
+        await dispatcher.dispatchBatch();
+        expect((await outboxRow(ctx.db, id)).status).toBe('delivered');
+        // An instance not seen for longer than OUTBOX_SUBSCRIBER_TTL holds nothing back.
+        await ctx.db.query(`UPDATE kernel.event_subscriptions SET seen_at = now() - interval '1 day' WHERE handler = 'billing.on-note'`);
+        const later = await publish(ctx.t, NoteCreated, { note_id: 'v', text: 'no wait' });
+        await dispatcher.dispatchBatch();
+        expect((await outboxRow(ctx.db, later)).status).toBe('delivered');
       } finally {
         await ctx.db.query(`DELETE FROM kernel.event_subscriptions WHERE handler = 'billing.on-note'`);
       }
@@ -133,32 +133,32 @@ describe('outbox dispatch', () => {
 
   it('an event whose lease expired (its dispatcher died) is taken over', async () => {
     await withDispatcherStopped(ctx.t, async (dispatcher) => {
-    const id = await publish(ctx.t, NoteCreated, { note_id: 'm', text: 'leased' });
-    await ctx.db.query(`UPDATE kernel.outbox SET claimed_by = 'gone:1', claimed_until = now() + interval '1 hour' WHERE id = $1`, [id]);
-    await dispatcher.dispatchBatch();
-    // Still leased to the other dispatcher: untouched.
-    expect(await ctx.db.query(`SELECT status, claimed_by FROM kernel.outbox WHERE id = $1`, [id])).toEqual([{ status: 'pending', claimed_by: 'gone:1' }]);
-    await ctx.db.query(`UPDATE kernel.outbox SET claimed_until = now() - interval '1 second' WHERE id = $1`, [id]);
-    await dispatcher.dispatchBatch();
-    expect((await outboxRow(ctx.db, id)).status).toBe('delivered');
+      const id = await publish(ctx.t, NoteCreated, { note_id: 'm', text: 'leased' });
+      await ctx.db.query(`UPDATE kernel.outbox SET claimed_by = 'gone:1', claimed_until = now() + interval '1 hour' WHERE id = $1`, [id]);
+      await dispatcher.dispatchBatch();
+      // Still leased to the other dispatcher: untouched.
+      expect(await ctx.db.query(`SELECT status, claimed_by FROM kernel.outbox WHERE id = $1`, [id])).toEqual([{ status: 'pending', claimed_by: 'gone:1' }]);
+      await ctx.db.query(`UPDATE kernel.outbox SET claimed_until = now() - interval '1 second' WHERE id = $1`, [id]);
+      await dispatcher.dispatchBatch();
+      expect((await outboxRow(ctx.db, id)).status).toBe('delivered');
     });
   });
 
   it('later events of an aggregate wait for the earlier one still pending (per-aggregate order)', async () => {
     await withDispatcherStopped(ctx.t, async (dispatcher) => {
-    const aggregate = uuidv7();
-    const first = await publish(ctx.t, FlakyHappened, { fail_times: 1 }, aggregate);
-    const second = await publish(ctx.t, NoteCreated, { note_id: 'x', text: 'second' }, aggregate);
-    const other = await publish(ctx.t, NoteCreated, { note_id: 'y', text: 'other aggregate' });
-    await dispatcher.dispatchBatch(); // first fails (retry later); second must not overtake it; other goes
-    expect((await outboxRow(ctx.db, first)).status).toBe('pending');
-    expect((await outboxRow(ctx.db, second)).status).toBe('pending');
-    expect((await outboxRow(ctx.db, other)).status).toBe('delivered');
-    await ctx.db.query(`UPDATE kernel.outbox SET next_attempt_at = now() WHERE id = $1`, [first]);
-    await dispatcher.dispatchBatch();
-    expect((await outboxRow(ctx.db, first)).status).toBe('delivered');
-    await dispatcher.dispatchBatch();
-    expect((await outboxRow(ctx.db, second)).status).toBe('delivered');
+      const aggregate = uuidv7();
+      const first = await publish(ctx.t, FlakyHappened, { fail_times: 1 }, aggregate);
+      const second = await publish(ctx.t, NoteCreated, { note_id: 'x', text: 'second' }, aggregate);
+      const other = await publish(ctx.t, NoteCreated, { note_id: 'y', text: 'other aggregate' });
+      await dispatcher.dispatchBatch(); // first fails (retry later); second must not overtake it; other goes
+      expect((await outboxRow(ctx.db, first)).status).toBe('pending');
+      expect((await outboxRow(ctx.db, second)).status).toBe('pending');
+      expect((await outboxRow(ctx.db, other)).status).toBe('delivered');
+      await ctx.db.query(`UPDATE kernel.outbox SET next_attempt_at = now() WHERE id = $1`, [first]);
+      await dispatcher.dispatchBatch();
+      expect((await outboxRow(ctx.db, first)).status).toBe('delivered');
+      await dispatcher.dispatchBatch();
+      expect((await outboxRow(ctx.db, second)).status).toBe('delivered');
     });
   });
 });
