@@ -78,7 +78,13 @@ interface Row {
   ratio_to_nest?: number;
 }
 
-async function drive(name: string, target: string, url: string, scenario: Pick<Scenario, 'method' | 'body'>, headers: Record<string, string> = {}): Promise<Row> {
+async function drive(
+  name: string,
+  target: string,
+  url: string,
+  scenario: Pick<Scenario, 'method' | 'body'>,
+  headers: Record<string, string> = {},
+): Promise<Row> {
   const result = await autocannon({
     url,
     method: scenario.method ?? 'GET',
@@ -119,7 +125,9 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
   const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
   const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
-  console.log(`User Engine benchmark: ${DURATION}s × ${CONNECTIONS} connections per scenario; ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`);
+  console.log(
+    `User Engine benchmark: ${DURATION}s × ${CONNECTIONS} connections per scenario; ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+  );
   console.log(`database: ${databaseUrl ? databaseUrl.replace(/:[^:@/]+@/, ':***@') : 'embedded PostgreSQL (.data/postgres)'}`);
 
   const fastify = await start('baseline:fastify', 'bench/baseline-server.ts', { BASELINE: 'fastify' });

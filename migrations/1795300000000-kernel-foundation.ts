@@ -163,8 +163,12 @@ export class KernelFoundation1795300000000 implements MigrationInterface {
         RETURN NEW;
       END $$
     `);
-    await q.query(`CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON kernel.audit_log FOR EACH ROW EXECUTE FUNCTION kernel.audit_log_guard()`);
-    await q.query(`CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON kernel.audit_log FOR EACH STATEMENT EXECUTE FUNCTION kernel.audit_log_guard()`);
+    await q.query(
+      `CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON kernel.audit_log FOR EACH ROW EXECUTE FUNCTION kernel.audit_log_guard()`,
+    );
+    await q.query(
+      `CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON kernel.audit_log FOR EACH STATEMENT EXECUTE FUNCTION kernel.audit_log_guard()`,
+    );
     await q.query(`GRANT SELECT, INSERT ON kernel.audit_log TO user_engine_app`);
     await q.query(`GRANT UPDATE (seq, prev_hash, hash, sealed_at) ON kernel.audit_log TO user_engine_platform`);
 

@@ -15,22 +15,35 @@ describe('architecture rules (ESLint)', () => {
   }
 
   it('a module may import another module’s public entry point (allowed)', async () => {
-    expect(await problems('libs/account/src/x.ts', `import { Tenancy } from '@user-engine/tenancy';\nexport const t = Tenancy;\n`)).toEqual([]);
-    expect(await problems('libs/account/src/x.ts', `import { Scopes } from '@user-engine/kernel';\nexport const s = Scopes;\n`)).toEqual([]);
+    expect(await problems('libs/account/src/x.ts', `import { Tenancy } from '@user-engine/tenancy';\nexport const t = Tenancy;\n`)).toEqual(
+      [],
+    );
+    expect(await problems('libs/account/src/x.ts', `import { Scopes } from '@user-engine/kernel';\nexport const s = Scopes;\n`)).toEqual(
+      [],
+    );
     expect(await problems('libs/account/src/a/x.ts', `import { y } from '../b/y';\nexport const z = y;\n`)).toEqual([]);
   });
 
   it('refuses deep imports into another module (denied)', async () => {
-    expect(await problems('libs/account/src/x.ts', `import { T } from '@user-engine/tenancy/src/persistence/tenant.entity';\nexport const t = T;\n`)).toEqual([
+    expect(
+      await problems(
+        'libs/account/src/x.ts',
+        `import { T } from '@user-engine/tenancy/src/persistence/tenant.entity';\nexport const t = T;\n`,
+      ),
+    ).toEqual([
       "user-engine/module-boundaries: Import 'tenancy' through its public entry '@user-engine/tenancy', not '@user-engine/tenancy/src/persistence/tenant.entity'.",
     ]);
   });
 
   it('refuses relative imports that reach into another module (denied)', async () => {
-    expect(await problems('libs/account/src/x.ts', `import { T } from '../../tenancy/src/persistence/tenant.entity';\nexport const t = T;\n`)).toEqual([
+    expect(
+      await problems('libs/account/src/x.ts', `import { T } from '../../tenancy/src/persistence/tenant.entity';\nexport const t = T;\n`),
+    ).toEqual([
       "user-engine/module-boundaries: '../../tenancy/src/persistence/tenant.entity' reaches into libs/tenancy: import '@user-engine/tenancy' instead.",
     ]);
-    expect(await problems('apps/api/src/x.ts', `import { K } from '../../../libs/kernel/src/kernel.module';\nexport const k = K;\n`)).toHaveLength(1);
+    expect(
+      await problems('apps/api/src/x.ts', `import { K } from '../../../libs/kernel/src/kernel.module';\nexport const k = K;\n`),
+    ).toHaveLength(1);
   });
 
   it('refuses a feature module dependency in the kernel', async () => {
@@ -40,7 +53,9 @@ describe('architecture rules (ESLint)', () => {
   });
 
   it('refuses forwardRef and request-scoped providers', async () => {
-    expect(await problems('libs/account/src/x.ts', `import { forwardRef } from '@nestjs/common';\nexport const r = forwardRef(() => Object);\n`)).toHaveLength(2);
+    expect(
+      await problems('libs/account/src/x.ts', `import { forwardRef } from '@nestjs/common';\nexport const r = forwardRef(() => Object);\n`),
+    ).toHaveLength(2);
     expect(await problems('libs/account/src/x.ts', `import { Scope } from '@nestjs/common';\nexport const s = Scope.REQUEST;\n`)).toEqual([
       'no-restricted-syntax: No request-scoped providers: carry request state in CLS.',
     ]);

@@ -13,7 +13,14 @@ describe('audit log', () => {
   });
 
   const entry = (tenantId: string | null, action: string) =>
-    audit.append({ tenantId, actor: { type: 'user', id: 'u1' }, action, outcome: 'success', resource: { type: 'thing', id: action }, data: { n: action } });
+    audit.append({
+      tenantId,
+      actor: { type: 'user', id: 'u1' },
+      action,
+      outcome: 'success',
+      resource: { type: 'thing', id: action },
+      data: { n: action },
+    });
 
   async function tamper(sql: string, params: unknown[] = []) {
     // A superuser with triggers disabled: the attacker the hash chain exists for.
@@ -29,8 +36,14 @@ describe('audit log', () => {
     await entry(null, 'p.1');
     await entry(B, 'b.1');
     expect(await audit.sealPending()).toBe(5);
-    const rows = await ctx.db.query<{ chain_id: string; seq: string; action: string }>(`SELECT chain_id, seq, action FROM kernel.audit_log ORDER BY chain_id, seq`);
-    expect(rows.filter((r) => r.chain_id === A).map((r) => [r.seq, r.action])).toEqual([['1', 'a.1'], ['2', 'a.2'], ['3', 'a.3']]);
+    const rows = await ctx.db.query<{ chain_id: string; seq: string; action: string }>(
+      `SELECT chain_id, seq, action FROM kernel.audit_log ORDER BY chain_id, seq`,
+    );
+    expect(rows.filter((r) => r.chain_id === A).map((r) => [r.seq, r.action])).toEqual([
+      ['1', 'a.1'],
+      ['2', 'a.2'],
+      ['3', 'a.3'],
+    ]);
     expect(rows.filter((r) => r.chain_id === PLATFORM_CHAIN).map((r) => r.action)).toEqual(['p.1']);
     expect(await audit.verify(A)).toEqual({ chainId: A, intact: true, sealed: 3, unsealed: 0 });
     expect(await audit.verify(null)).toEqual({ chainId: PLATFORM_CHAIN, intact: true, sealed: 1, unsealed: 0 });
@@ -49,12 +62,17 @@ describe('audit log', () => {
     await expect(
       uow.run(Scopes.global, async () => {
         await entry(null, 'rolled.back');
-        await audit.append({ tenantId: null, actor: { type: 'anonymous' }, action: 'auth.login.failed', outcome: 'failure' }, { separate: true });
+        await audit.append(
+          { tenantId: null, actor: { type: 'anonymous' }, action: 'auth.login.failed', outcome: 'failure' },
+          { separate: true },
+        );
         throw new Error('the operation fails');
       }),
     ).rejects.toThrow('the operation fails');
     const actions = (await ctx.db.query<{ action: string }>(`SELECT action FROM kernel.audit_log ORDER BY id`)).map((r) => r.action);
-    expect(actions).toEqual(expect.arrayContaining(['global.platform-entry', 'tenant.platform-entry', 'b-scope.a-entry', 'auth.login.failed']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['global.platform-entry', 'tenant.platform-entry', 'b-scope.a-entry', 'auth.login.failed']),
+    );
     expect(actions).not.toContain('rolled.back');
     await audit.sealPending();
     expect(await audit.verify(null)).toMatchObject({ intact: true });
@@ -87,7 +105,13 @@ describe('audit log', () => {
   it('detects a changed entry at its link', async () => {
     await tamper(`UPDATE kernel.audit_log SET data = '{"n":"forged"}' WHERE chain_id = $1 AND seq = 2`, [A]);
     const [{ id }] = await ctx.db.query<{ id: string }>(`SELECT id FROM kernel.audit_log WHERE chain_id = $1 AND seq = 2`, [A]);
-    expect(await audit.verify(A)).toEqual({ chainId: A, intact: false, sealed: 1, unsealed: 0, brokenAt: { seq: 2, id, reason: 'hash_mismatch' } });
+    expect(await audit.verify(A)).toEqual({
+      chainId: A,
+      intact: false,
+      sealed: 1,
+      unsealed: 0,
+      brokenAt: { seq: 2, id, reason: 'hash_mismatch' },
+    });
   });
 
   it('detects a removed entry, and a cut tail', async () => {

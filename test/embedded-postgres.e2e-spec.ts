@@ -63,7 +63,9 @@ describe('embedded PostgreSQL', () => {
     await new Promise<void>((r) => blocker.listen(54342, '127.0.0.1', () => r()));
     try {
       await expect(EmbeddedPostgres.start({ dir: `${DIR}-port`, port: 54342 })).rejects.toThrow(EmbeddedPostgresError);
-      await expect(EmbeddedPostgres.start({ dir: `${DIR}-port`, port: 54342 })).rejects.toThrow(/did not start on port 54342 \(is the port taken\?/);
+      await expect(EmbeddedPostgres.start({ dir: `${DIR}-port`, port: 54342 })).rejects.toThrow(
+        /did not start on port 54342 \(is the port taken\?/,
+      );
     } finally {
       blocker.close();
       for (const p of [`${DIR}-port`, `${DIR}-port.password`, `${DIR}-port.log`]) rmSync(p, { recursive: true, force: true });

@@ -9,7 +9,11 @@ describe('problem+json for every error path', () => {
     ctx.t.inject({ method: 'POST', url, payload, headers: { 'content-type': contentType } });
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- problem bodies are inspected freely
-  function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): Record<string, any> }, status: number, code: string) {
+  function expectProblem(
+    res: { statusCode: number; headers: Record<string, unknown>; json(): Record<string, any> },
+    status: number,
+    code: string,
+  ) {
     expect(res.statusCode).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     const body = res.json();
@@ -79,7 +83,11 @@ describe('problem+json for every error path', () => {
   });
 
   it('a malformed path UUID → 400 naming the parameter', async () => {
-    const body = expectProblem(await ctx.t.inject({ method: 'GET', url: '/v1/probe/tenants/not-a-uuid/notes' }), 400, 'KERNEL.VALIDATION_FAILED');
+    const body = expectProblem(
+      await ctx.t.inject({ method: 'GET', url: '/v1/probe/tenants/not-a-uuid/notes' }),
+      400,
+      'KERNEL.VALIDATION_FAILED',
+    );
     expect(body.errors).toEqual([{ path: 'tenant_id', message: 'tenant_id must be a UUID', rule: 'isUuid' }]);
   });
 
@@ -111,10 +119,14 @@ describe('problem+json for every error path', () => {
   });
 
   it('a failed command rolls back everything it wrote (business row, event, audit entry)', async () => {
-    const before = await ctx.db.query<{ n: string }>(`SELECT (SELECT count(*) FROM probe.notes) + (SELECT count(*) FROM kernel.outbox) + (SELECT count(*) FROM kernel.audit_log) AS n`);
+    const before = await ctx.db.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM probe.notes) + (SELECT count(*) FROM kernel.outbox) + (SELECT count(*) FROM kernel.audit_log) AS n`,
+    );
     const res = await post(`/v1/probe/tenants/${TENANT}/notes`, JSON.stringify({ text: 'rollback' }));
     expectProblem(res, 409, 'PROBE.ROLLBACK');
-    const after = await ctx.db.query<{ n: string }>(`SELECT (SELECT count(*) FROM probe.notes) + (SELECT count(*) FROM kernel.outbox) + (SELECT count(*) FROM kernel.audit_log) AS n`);
+    const after = await ctx.db.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM probe.notes) + (SELECT count(*) FROM kernel.outbox) + (SELECT count(*) FROM kernel.audit_log) AS n`,
+    );
     expect(after[0].n).toBe(before[0].n);
   });
 });

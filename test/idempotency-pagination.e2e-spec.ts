@@ -7,7 +7,12 @@ describe('Idempotency-Key on creating POSTs', () => {
   const ctx = useTestApp({ probe: true, env: { OUTBOX_DISPATCHER_ENABLED: 'false' } });
 
   const create = (text: string, key?: string, tenant = TENANT) =>
-    ctx.t.inject({ method: 'POST', url: `/v1/probe/tenants/${tenant}/notes`, payload: { text }, headers: key ? { 'idempotency-key': key } : {} });
+    ctx.t.inject({
+      method: 'POST',
+      url: `/v1/probe/tenants/${tenant}/notes`,
+      payload: { text },
+      headers: key ? { 'idempotency-key': key } : {},
+    });
   const count = async () => (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM probe.notes`))[0].n;
 
   it('same key + same body → the stored response, and the work happens once', async () => {

@@ -28,10 +28,15 @@ describeWithNats('outbox relay to NATS JetStream', () => {
   });
 
   const publish = (text: string) =>
-    ctx.t.get(UnitOfWork).run(Scopes.tenant(TENANT), () =>
-      ctx.t.get(OutboxPublisher).publish(NoteCreated, { tenantId: TENANT, aggregate: { type: 'note', id: uuidv7() }, payload: { note_id: 'n', text } }),
-    );
-  const status = async (id: string) => (await ctx.db.query<{ status: string }>(`SELECT status FROM kernel.outbox WHERE id = $1`, [id]))[0].status;
+    ctx.t
+      .get(UnitOfWork)
+      .run(Scopes.tenant(TENANT), () =>
+        ctx.t
+          .get(OutboxPublisher)
+          .publish(NoteCreated, { tenantId: TENANT, aggregate: { type: 'note', id: uuidv7() }, payload: { note_id: 'n', text } }),
+      );
+  const status = async (id: string) =>
+    (await ctx.db.query<{ status: string }>(`SELECT status FROM kernel.outbox WHERE id = $1`, [id]))[0].status;
 
   it('publishes each event once, on <prefix>.<type>, with the event id as message id', async () => {
     const id = await publish('to nats');
@@ -58,7 +63,17 @@ describeWithNats('outbox relay to NATS JetStream', () => {
     expect((await jsm.streams.info(STREAM)).state.messages).toBe(2);
     // As after a crash between publishing and recording it: the server drops the copy.
     const [row] = await ctx.db.query<{ payload: unknown }>(`SELECT payload FROM kernel.outbox WHERE id = $1`, [id]);
-    await ctx.t.get(NatsRelay).publish({ id, type: 'probe.note_created', version: 1, tenant_id: TENANT, aggregate: { type: 'note', id: 'x' }, actor: null, request_id: null, occurred_at: new Date().toISOString(), payload: row.payload });
+    await ctx.t.get(NatsRelay).publish({
+      id,
+      type: 'probe.note_created',
+      version: 1,
+      tenant_id: TENANT,
+      aggregate: { type: 'note', id: 'x' },
+      actor: null,
+      request_id: null,
+      occurred_at: new Date().toISOString(),
+      payload: row.payload,
+    });
     expect((await jsm.streams.info(STREAM)).state.messages).toBe(2);
   });
 
@@ -77,11 +92,18 @@ describe('outbox relay while NATS is unreachable', () => {
   });
 
   it('keeps the event pending with its error, and readiness stays up but degraded', async () => {
-    const id = await ctx.t.get(UnitOfWork).run(Scopes.tenant(TENANT), () =>
-      ctx.t.get(OutboxPublisher).publish(NoteCreated, { tenantId: TENANT, aggregate: { type: 'note', id: uuidv7() }, payload: { note_id: 'n', text: 'waits' } }),
-    );
+    const id = await ctx.t
+      .get(UnitOfWork)
+      .run(Scopes.tenant(TENANT), () =>
+        ctx.t
+          .get(OutboxPublisher)
+          .publish(NoteCreated, { tenantId: TENANT, aggregate: { type: 'note', id: uuidv7() }, payload: { note_id: 'n', text: 'waits' } }),
+      );
     const row = await eventually(async () => {
-      const [r] = await ctx.db.query<{ status: string; attempts: number; last_error: string }>(`SELECT status, attempts, last_error FROM kernel.outbox WHERE id = $1`, [id]);
+      const [r] = await ctx.db.query<{ status: string; attempts: number; last_error: string }>(
+        `SELECT status, attempts, last_error FROM kernel.outbox WHERE id = $1`,
+        [id],
+      );
       return r.attempts > 1 ? r : undefined;
     });
     expect(row.status).toBe('pending');

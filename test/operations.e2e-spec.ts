@@ -17,18 +17,27 @@ describe('operations endpoints', () => {
   it('GET /health/ready → 200 when database, migrations and dispatcher are fine', async () => {
     const res = await ctx.t.inject({ method: 'GET', url: '/health/ready' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ok', checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, dispatcher: { status: 'ok' } } });
+    expect(res.json()).toEqual({
+      status: 'ok',
+      checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, dispatcher: { status: 'ok' } },
+    });
   });
 
   it('GET /health/ready → 503 naming a pending migration or a stopped dispatcher', async () => {
-    const [migration] = await ctx.db.query<{ id: number; timestamp: string; name: string }>(`SELECT id, timestamp, name FROM user_engine_migrations ORDER BY id LIMIT 1`);
+    const [migration] = await ctx.db.query<{ id: number; timestamp: string; name: string }>(
+      `SELECT id, timestamp, name FROM user_engine_migrations ORDER BY id LIMIT 1`,
+    );
     await ctx.db.query(`DELETE FROM user_engine_migrations WHERE id = $1`, [migration.id]);
     try {
       const res = await ctx.t.inject({ method: 'GET', url: '/health/ready' });
       expect(res.statusCode).toBe(503);
       expect(res.json().checks.migrations).toEqual({ status: 'fail', detail: `pending: ${migration.name}` });
     } finally {
-      await ctx.db.query(`INSERT INTO user_engine_migrations (id, timestamp, name) VALUES ($1, $2, $3)`, [migration.id, migration.timestamp, migration.name]);
+      await ctx.db.query(`INSERT INTO user_engine_migrations (id, timestamp, name) VALUES ($1, $2, $3)`, [
+        migration.id,
+        migration.timestamp,
+        migration.name,
+      ]);
     }
     const dispatcher = ctx.t.get(OutboxDispatcher);
     await dispatcher.stop();

@@ -14,7 +14,14 @@ function commitAndGetKilled(db: TestDatabase): Promise<{ noteId: string; signal:
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', './test/support/ts-register.js', 'test/support/crash-child.ts'], {
       cwd: ROOT,
-      env: { ...process.env, ...TEST_ENV, LOG_LEVEL: 'silent', DATABASE_URL: db.url, OUTBOX_DISPATCHER_ENABLED: 'false', CRASH_TENANT: TENANT },
+      env: {
+        ...process.env,
+        ...TEST_ENV,
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: db.url,
+        OUTBOX_DISPATCHER_ENABLED: 'false',
+        CRASH_TENANT: TENANT,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -56,7 +63,10 @@ describe('outbox crash safety', () => {
     // Restart: the dispatcher finds the row and the handler runs once.
     const restarted = await startTestApp(db, { extra: [probeFeature] });
     try {
-      await eventually(async () => (await db.query<{ status: string }>(`SELECT status FROM kernel.outbox WHERE id = $1`, [event.id]))[0].status === 'delivered');
+      await eventually(
+        async () =>
+          (await db.query<{ status: string }>(`SELECT status FROM kernel.outbox WHERE id = $1`, [event.id]))[0].status === 'delivered',
+      );
       expect(restarted.get(OutboxDispatcher).stats.delivered).toBe(1);
     } finally {
       await restarted.close();

@@ -7,9 +7,18 @@ import { eventually, startTestApp, TestApp, useTestApp } from './support/test-ap
 
 const TENANT = '0190a4d6-cccc-7000-8000-00000000000c';
 
-async function publish(t: TestApp, event: typeof NoteCreated | typeof FlakyHappened | typeof PoisonHappened | typeof SlowHappened, payload: Record<string, unknown>, aggregateId = uuidv7()) {
+async function publish(
+  t: TestApp,
+  event: typeof NoteCreated | typeof FlakyHappened | typeof PoisonHappened | typeof SlowHappened,
+  payload: Record<string, unknown>,
+  aggregateId = uuidv7(),
+) {
   return t.get(UnitOfWork).run(Scopes.tenant(TENANT), () =>
-    t.get(OutboxPublisher).publish(event as typeof NoteCreated, { tenantId: TENANT, aggregate: { type: 'probe', id: aggregateId }, payload: payload as never }),
+    t.get(OutboxPublisher).publish(event as typeof NoteCreated, {
+      tenantId: TENANT,
+      aggregate: { type: 'probe', id: aggregateId },
+      payload: payload as never,
+    }),
   );
 }
 
@@ -25,7 +34,12 @@ async function withDispatcherStopped(t: TestApp, work: (dispatcher: OutboxDispat
 }
 
 const outboxRow = (db: TestDatabase, id: string) =>
-  db.query<{ status: string; attempts: number; last_error: string | null }>(`SELECT status, attempts, last_error FROM kernel.outbox WHERE id = $1`, [id]).then((r) => r[0]);
+  db
+    .query<{ status: string; attempts: number; last_error: string | null }>(
+      `SELECT status, attempts, last_error FROM kernel.outbox WHERE id = $1`,
+      [id],
+    )
+    .then((r) => r[0]);
 
 describe('outbox dispatch', () => {
   // A one-hour poll: deliveries in this suite can only be prompt through LISTEN/NOTIFY.
@@ -34,13 +48,28 @@ describe('outbox dispatch', () => {
   it('delivers an event committed by a command to its handler once, woken by NOTIFY', async () => {
     const res = await ctx.t.inject({ method: 'POST', url: `/v1/probe/tenants/${TENANT}/notes`, payload: { text: 'hello' } });
     expect(res.statusCode).toBe(201);
-    const [event] = await ctx.db.query<{ id: string; type: string; version: number; tenant_id: string; request_id: string; payload: unknown }>(
-      `SELECT id, type, version, tenant_id, request_id, payload FROM kernel.outbox`,
-    );
-    expect(event).toMatchObject({ type: 'probe.note_created', version: 1, tenant_id: TENANT, request_id: res.headers['x-request-id'], payload: { note_id: res.json().id, text: 'hello' } });
+    const [event] = await ctx.db.query<{
+      id: string;
+      type: string;
+      version: number;
+      tenant_id: string;
+      request_id: string;
+      payload: unknown;
+    }>(`SELECT id, type, version, tenant_id, request_id, payload FROM kernel.outbox`);
+    expect(event).toMatchObject({
+      type: 'probe.note_created',
+      version: 1,
+      tenant_id: TENANT,
+      request_id: res.headers['x-request-id'],
+      payload: { note_id: res.json().id, text: 'hello' },
+    });
     await eventually(async () => (await outboxRow(ctx.db, event.id)).status === 'delivered', 10_000, 'delivery');
-    expect(await ctx.db.query(`SELECT event_id, handler FROM probe.effects`)).toEqual([{ event_id: event.id, handler: 'note-created-effect' }]);
-    expect(await ctx.db.query(`SELECT handler, event_id FROM kernel.inbox`)).toEqual([{ handler: 'probe.note-created-effect', event_id: event.id }]);
+    expect(await ctx.db.query(`SELECT event_id, handler FROM probe.effects`)).toEqual([
+      { event_id: event.id, handler: 'note-created-effect' },
+    ]);
+    expect(await ctx.db.query(`SELECT handler, event_id FROM kernel.inbox`)).toEqual([
+      { handler: 'probe.note-created-effect', event_id: event.id },
+    ]);
   });
 
   it('a redelivered event is a no-op for a handler that already processed it', async () => {
@@ -100,21 +129,32 @@ describe('outbox dispatch', () => {
       const delivering = dispatcher.dispatchBatch();
       await gate.reached;
       // Meanwhile its lease ran out and another dispatcher took the event over.
-      await ctx.db.query(`UPDATE kernel.outbox SET claimed_by = 'someone-else', claimed_until = now() + interval '1 hour' WHERE id = $1`, [id]);
+      await ctx.db.query(`UPDATE kernel.outbox SET claimed_by = 'someone-else', claimed_until = now() + interval '1 hour' WHERE id = $1`, [
+        id,
+      ]);
       gate.open();
       await delivering;
-      expect(await ctx.db.query(`SELECT status, claimed_by FROM kernel.outbox WHERE id = $1`, [id])).toEqual([{ status: 'pending', claimed_by: 'someone-else' }]);
+      expect(await ctx.db.query(`SELECT status, claimed_by FROM kernel.outbox WHERE id = $1`, [id])).toEqual([
+        { status: 'pending', claimed_by: 'someone-else' },
+      ]);
     });
   });
 
   it('an event waits for handlers that another live instance announced, and ignores stale announcements', async () => {
     await withDispatcherStopped(ctx.t, async (dispatcher) => {
       try {
-        await ctx.db.query(`INSERT INTO kernel.event_subscriptions (handler, event_type, seen_at) VALUES ('billing.on-note', 'probe.note_created', now())`);
+        await ctx.db.query(
+          `INSERT INTO kernel.event_subscriptions (handler, event_type, seen_at) VALUES ('billing.on-note', 'probe.note_created', now())`,
+        );
         const id = await publish(ctx.t, NoteCreated, { note_id: 'w', text: 'wait for billing' });
         await dispatcher.dispatchBatch();
-        const waiting = await ctx.db.query<{ status: string; last_error: string; attempts: number }>(`SELECT status, last_error, attempts FROM kernel.outbox WHERE id = $1`, [id]);
-        expect(waiting).toEqual([{ status: 'pending', last_error: 'waiting for handlers of other instances: billing.on-note', attempts: 0 }]);
+        const waiting = await ctx.db.query<{ status: string; last_error: string; attempts: number }>(
+          `SELECT status, last_error, attempts FROM kernel.outbox WHERE id = $1`,
+          [id],
+        );
+        expect(waiting).toEqual([
+          { status: 'pending', last_error: 'waiting for handlers of other instances: billing.on-note', attempts: 0 },
+        ]);
         // The other instance handles it (its inbox record), then the event is complete.
         await ctx.db.query(`INSERT INTO kernel.inbox (handler, event_id) VALUES ('billing.on-note', $1)`, [id]);
         await ctx.db.query(`UPDATE kernel.outbox SET next_attempt_at = now() WHERE id = $1`, [id]);
@@ -137,7 +177,9 @@ describe('outbox dispatch', () => {
       await ctx.db.query(`UPDATE kernel.outbox SET claimed_by = 'gone:1', claimed_until = now() + interval '1 hour' WHERE id = $1`, [id]);
       await dispatcher.dispatchBatch();
       // Still leased to the other dispatcher: untouched.
-      expect(await ctx.db.query(`SELECT status, claimed_by FROM kernel.outbox WHERE id = $1`, [id])).toEqual([{ status: 'pending', claimed_by: 'gone:1' }]);
+      expect(await ctx.db.query(`SELECT status, claimed_by FROM kernel.outbox WHERE id = $1`, [id])).toEqual([
+        { status: 'pending', claimed_by: 'gone:1' },
+      ]);
       await ctx.db.query(`UPDATE kernel.outbox SET claimed_until = now() - interval '1 second' WHERE id = $1`, [id]);
       await dispatcher.dispatchBatch();
       expect((await outboxRow(ctx.db, id)).status).toBe('delivered');
@@ -192,13 +234,21 @@ describe('two dispatchers on one database', () => {
       await uow.run(Scopes.tenant(TENANT), async () => {
         for (let i = 0; i < 100; i++) {
           const n = batch * 100 + i;
-          await publisher.publish(NoteCreated, { tenantId: TENANT, aggregate: { type: 'probe', id: aggregates[n % 50] }, payload: { note_id: String(n), text: `e${n}` } });
+          await publisher.publish(NoteCreated, {
+            tenantId: TENANT,
+            aggregate: { type: 'probe', id: aggregates[n % 50] },
+            payload: { note_id: String(n), text: `e${n}` },
+          });
         }
       });
     }
     one.get(OutboxDispatcher).start();
     two.get(OutboxDispatcher).start();
-    await eventually(async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM kernel.outbox WHERE status = 'delivered'`))[0].n === 1000, 60_000, '1000 deliveries');
+    await eventually(
+      async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM kernel.outbox WHERE status = 'delivered'`))[0].n === 1000,
+      60_000,
+      '1000 deliveries',
+    );
 
     const [counts] = await db.query<{ total: number; distinct_events: number }>(
       `SELECT count(*)::int AS total, count(DISTINCT event_id)::int AS distinct_events FROM probe.effects`,

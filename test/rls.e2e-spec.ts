@@ -12,7 +12,13 @@ describe('tenant isolation by row-level security, as the application role', () =
   let app: Client;
 
   beforeAll(async () => {
-    await ctx.db.query(`INSERT INTO probe.notes (tenant_id, id, text) VALUES ($1, $2, 'a1'), ($1, $3, 'a2'), ($4, $5, 'b1')`, [A, uuidv7(), uuidv7(), B, uuidv7()]);
+    await ctx.db.query(`INSERT INTO probe.notes (tenant_id, id, text) VALUES ($1, $2, 'a1'), ($1, $3, 'a2'), ($4, $5, 'b1')`, [
+      A,
+      uuidv7(),
+      uuidv7(),
+      B,
+      uuidv7(),
+    ]);
     app = new Client({ connectionString: ctx.db.appRoleUrl });
     app.on('error', () => undefined); // the suite's database is dropped (WITH FORCE) at the end
     await app.connect();
@@ -38,7 +44,13 @@ describe('tenant isolation by row-level security, as the application role', () =
               (SELECT relforcerowsecurity FROM pg_class WHERE oid = 'probe.notes'::regclass) AS forced
          FROM pg_roles r WHERE r.rolname = current_user`,
     );
-    expect(rows[0]).toEqual({ who: APP_ROLE, rolsuper: false, rolbypassrls: false, owner: expect.not.stringMatching(APP_ROLE), forced: true });
+    expect(rows[0]).toEqual({
+      who: APP_ROLE,
+      rolsuper: false,
+      rolbypassrls: false,
+      owner: expect.not.stringMatching(APP_ROLE),
+      forced: true,
+    });
   });
 
   it('a transaction for tenant A sees exactly A’s rows (allowed)', async () => {
@@ -52,7 +64,9 @@ describe('tenant isolation by row-level security, as the application role', () =
   });
 
   it('inserting a B row inside A’s scope is refused by the database', async () => {
-    await expect(inTenant(A, () => app.query(`INSERT INTO probe.notes (tenant_id, id, text) VALUES ($1, $2, 'sneaky')`, [B, uuidv7()]))).rejects.toMatchObject({
+    await expect(
+      inTenant(A, () => app.query(`INSERT INTO probe.notes (tenant_id, id, text) VALUES ($1, $2, 'sneaky')`, [B, uuidv7()])),
+    ).rejects.toMatchObject({
       code: '42501',
     });
     const [{ n }] = await ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM probe.notes WHERE text = 'sneaky'`);
@@ -63,7 +77,9 @@ describe('tenant isolation by row-level security, as the application role', () =
     const updated = await inTenant(A, () => app.query(`UPDATE probe.notes SET text = 'x' WHERE tenant_id = $1`, [B]));
     const deleted = await inTenant(A, () => app.query(`DELETE FROM probe.notes WHERE tenant_id = $1`, [B]));
     expect([updated.rowCount, deleted.rowCount]).toEqual([0, 0]);
-    await expect(inTenant(A, () => app.query(`UPDATE probe.notes SET tenant_id = $1 WHERE text = 'a1'`, [B]))).rejects.toMatchObject({ code: '42501' });
+    await expect(inTenant(A, () => app.query(`UPDATE probe.notes SET tenant_id = $1 WHERE text = 'a1'`, [B]))).rejects.toMatchObject({
+      code: '42501',
+    });
     expect(await ctx.db.query(`SELECT text FROM probe.notes WHERE tenant_id = $1`, [B])).toEqual([{ text: 'b1' }]);
   });
 
@@ -74,7 +90,9 @@ describe('tenant isolation by row-level security, as the application role', () =
   });
 
   it('an unset tenant cannot write either', async () => {
-    await expect(app.query(`INSERT INTO probe.notes (tenant_id, id, text) VALUES ($1, $2, 'orphan')`, [A, uuidv7()])).rejects.toMatchObject({ code: '42501' });
+    await expect(app.query(`INSERT INTO probe.notes (tenant_id, id, text) VALUES ($1, $2, 'orphan')`, [A, uuidv7()])).rejects.toMatchObject(
+      { code: '42501' },
+    );
   });
 
   it('kernel tables holding several tenants’ data are closed to the app role; the platform scope reads them', async () => {
@@ -105,7 +123,8 @@ describe('tenant isolation through the kernel unit of work', () => {
     uow = ctx.t.get(UnitOfWork);
   });
 
-  const list = (scope: Parameters<UnitOfWork['run']>[0]) => uow.run(scope, (m) => m.getRepository(NoteEntity).find({ order: { text: 'ASC' } }));
+  const list = (scope: Parameters<UnitOfWork['run']>[0]) =>
+    uow.run(scope, (m) => m.getRepository(NoteEntity).find({ order: { text: 'ASC' } }));
   const insert = (scope: Parameters<UnitOfWork['run']>[0], tenant: string, text: string) =>
     uow.run(scope, (m) => m.getRepository(NoteEntity).insert({ tenant_id: tenant, id: uuidv7(), text }));
 
@@ -167,7 +186,13 @@ describe('tenant isolation through the kernel unit of work', () => {
           } else {
             const attempt = insert(scope, tenants[o.target], 'p');
             if (o.scope === o.target) await attempt;
-            else if (!(await attempt.then(() => false, () => true))) return false;
+            else if (
+              !(await attempt.then(
+                () => false,
+                () => true,
+              ))
+            )
+              return false;
           }
         }
         const all = await list(Scopes.platform);

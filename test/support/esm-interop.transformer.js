@@ -57,7 +57,12 @@ module.exports = {
       babelrc: false,
       configFile: false,
       sourceMaps: 'inline',
-      plugins: [renameLocalRequire, 'babel-plugin-transform-import-meta', '@babel/plugin-transform-dynamic-import', '@babel/plugin-transform-modules-commonjs'],
+      plugins: [
+        renameLocalRequire,
+        'babel-plugin-transform-import-meta',
+        '@babel/plugin-transform-dynamic-import',
+        '@babel/plugin-transform-modules-commonjs',
+      ],
     });
     return { code: out.code };
   },

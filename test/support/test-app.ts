@@ -43,7 +43,11 @@ export async function startTestApp(
     },
   });
   const env = { ...TEST_ENV, DATABASE_URL: db.url, ...options.env };
-  const app = await createApp({ env, registry: options.registry ?? (options.extra ? Object.fromEntries(options.extra.map((m, i) => [`extra${i}`, m])) : undefined), logDestination: destination });
+  const app = await createApp({
+    env,
+    registry: options.registry ?? (options.extra ? Object.fromEntries(options.extra.map((m, i) => [`extra${i}`, m])) : undefined),
+    logDestination: destination,
+  });
   await app.getHttpAdapter().getInstance().ready();
   return {
     app,
@@ -55,7 +59,11 @@ export async function startTestApp(
 }
 
 /** Polls until `check` returns a truthy value (or fails after `timeoutMs`). */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, label = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+  label = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

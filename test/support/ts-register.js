@@ -10,7 +10,14 @@ const ts = require('typescript');
 const root = resolve(__dirname, '..', '..');
 const { config } = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile);
 const { options } = ts.parseJsonConfigFileContent(config, ts.sys, root);
-const compilerOptions = { ...options, module: ts.ModuleKind.CommonJS, moduleResolution: undefined, sourceMap: false, inlineSourceMap: true, declaration: false };
+const compilerOptions = {
+  ...options,
+  module: ts.ModuleKind.CommonJS,
+  moduleResolution: undefined,
+  sourceMap: false,
+  inlineSourceMap: true,
+  declaration: false,
+};
 
 const aliases = {
   '@user-engine/migrations': join(root, 'migrations', 'index.ts'),

@@ -17,7 +17,10 @@ module.exports = tseslint.config(
       'no-restricted-syntax': [
         'error',
         { selector: "CallExpression[callee.name='forwardRef']", message: 'No forwardRef: fix the dependency cycle instead.' },
-        { selector: "MemberExpression[object.name='Scope'][property.name='REQUEST']", message: 'No request-scoped providers: carry request state in CLS.' },
+        {
+          selector: "MemberExpression[object.name='Scope'][property.name='REQUEST']",
+          message: 'No request-scoped providers: carry request state in CLS.',
+        },
         { selector: "Property[key.name='synchronize'][value.value=true]", message: 'synchronize is never on: write a migration.' },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],

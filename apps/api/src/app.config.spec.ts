@@ -14,7 +14,9 @@ describe('resolveModules', () => {
 
   it('refuses unknown names, listing what exists', () => {
     expect(() => resolveModules(['a', 'zz'], registry)).toThrow(ConfigValidationError);
-    expect(() => resolveModules(['zz'], registry)).toThrow('MODULES names unknown module(s) "zz"; expected a comma-separated subset of: a, b');
+    expect(() => resolveModules(['zz'], registry)).toThrow(
+      'MODULES names unknown module(s) "zz"; expected a comma-separated subset of: a, b',
+    );
     expect(() => resolveModules(['x'], {})).toThrow('(no feature modules in this build)');
   });
 });

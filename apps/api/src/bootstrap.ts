@@ -47,11 +47,15 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const kernel = kernelConfig.parse(env);
   const log = createRootLogger(kernel.logLevel, options.logDestination);
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ env, registry: options.registry }), createFastifyAdapter(http), {
-    logger: new PinoNestLogger(log),
-    bodyParser: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ env, registry: options.registry }),
+    createFastifyAdapter(http),
+    {
+      logger: new PinoNestLogger(log),
+      bodyParser: false,
+      abortOnError: false,
+    },
+  );
   installHttpHooks(app, { config: http, metrics: app.get(MetricsService), log });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter(http.bodyLimit));

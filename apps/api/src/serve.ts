@@ -35,7 +35,10 @@ export async function serve(options: CreateAppOptions = {}): Promise<NestFastify
   }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : http.port;
-  line('info', `User Engine listening on ${http.host}:${port}`, { port, startup_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e6) });
+  line('info', `User Engine listening on ${http.host}:${port}`, {
+    port,
+    startup_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
+  });
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -29,10 +29,10 @@ export class Housekeeping implements OnApplicationBootstrap, BeforeApplicationSh
     try {
       await this.uow.run(Scopes.platform, async (m) => {
         await m.query(
-        `DELETE FROM kernel.idempotency_keys WHERE ctid IN (SELECT ctid FROM kernel.idempotency_keys WHERE expires_at < now() LIMIT 1000)`,
+          `DELETE FROM kernel.idempotency_keys WHERE ctid IN (SELECT ctid FROM kernel.idempotency_keys WHERE expires_at < now() LIMIT 1000)`,
         );
         await m.query(
-        `WITH old AS (
+          `WITH old AS (
            SELECT id FROM kernel.outbox WHERE status = 'delivered' AND delivered_at < now() - interval '7 days' LIMIT 1000
          ), gone AS (DELETE FROM kernel.outbox o USING old WHERE o.id = old.id RETURNING o.id)
          DELETE FROM kernel.inbox i USING gone WHERE i.event_id = gone.id`,

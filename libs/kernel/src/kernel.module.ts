@@ -65,7 +65,17 @@ export class KernelModule {
         TransactionalBuses,
         IdempotencyInterceptor,
       ],
-      exports: [ClsService, RequestContext, OutboxPublisher, OutboxDispatcher, OutboxAdmin, AuditLog, MetricsService, IdempotencyInterceptor, CqrsModule],
+      exports: [
+        ClsService,
+        RequestContext,
+        OutboxPublisher,
+        OutboxDispatcher,
+        OutboxAdmin,
+        AuditLog,
+        MetricsService,
+        IdempotencyInterceptor,
+        CqrsModule,
+      ],
     };
   }
 }

@@ -47,7 +47,10 @@ export class EchoDto {
 
 export class CreateNote {
   readonly scope: Scope;
-  constructor(readonly tenantId: string, readonly text: string) {
+  constructor(
+    readonly tenantId: string,
+    readonly text: string,
+  ) {
     this.scope = Scopes.tenant(tenantId);
   }
 }
@@ -72,7 +75,10 @@ export class ListNotesOfRequestTenantHandler implements IQueryHandler<ListNotesO
 
 export class ListNotes {
   readonly scope: Scope;
-  constructor(readonly tenantId: string, readonly page: PageQueryDto) {
+  constructor(
+    readonly tenantId: string,
+    readonly page: PageQueryDto,
+  ) {
     this.scope = Scopes.tenant(tenantId);
   }
 }
@@ -93,7 +99,13 @@ export class CreateNoteHandler implements ICommandHandler<CreateNote> {
       actor: { type: 'system', id: null },
       payload: { note_id: note.id, text: note.text },
     });
-    await this.audit.append({ tenantId: cmd.tenantId, actor: { type: 'system' }, action: 'probe.note.created', outcome: 'success', resource: { type: 'note', id: note.id } });
+    await this.audit.append({
+      tenantId: cmd.tenantId,
+      actor: { type: 'system' },
+      action: 'probe.note.created',
+      outcome: 'success',
+      resource: { type: 'note', id: note.id },
+    });
     if (cmd.text === 'rollback') throw new DomainError('conflict', 'PROBE.ROLLBACK', 'Rolled back on purpose.');
     return { id: note.id, text: note.text };
   }

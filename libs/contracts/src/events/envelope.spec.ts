@@ -7,8 +7,15 @@ describe('defineEvent', () => {
     expect(UserCreated.version).toBe(1);
     expect(UserCreated.name).toBe('UserCreatedV1');
     const e = new UserCreated({
-      id: 'e1', type: 'user.created', version: 1, tenant_id: null, aggregate: { type: 'user', id: 'u1' },
-      actor: null, request_id: null, occurred_at: '2026-01-01T00:00:00.000Z', payload: { user_id: 'u1' },
+      id: 'e1',
+      type: 'user.created',
+      version: 1,
+      tenant_id: null,
+      aggregate: { type: 'user', id: 'u1' },
+      actor: null,
+      request_id: null,
+      occurred_at: '2026-01-01T00:00:00.000Z',
+      payload: { user_id: 'u1' },
     });
     expect(e).toBeInstanceOf(IntegrationEvent);
     expect(e.payload).toEqual({ user_id: 'u1' });

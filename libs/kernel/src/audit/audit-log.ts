@@ -188,11 +188,9 @@ export class AuditLog implements OnApplicationBootstrap, BeforeApplicationShutdo
   }
 
   private async withCounts(m: import('typeorm').EntityManager, result: ChainVerification): Promise<ChainVerification> {
-    const [{ n }] = await queryRows<{ n: string }>(
-      m,
-      `SELECT count(*) AS n FROM kernel.audit_log WHERE chain_id = $1 AND seq IS NULL`,
-      [result.chainId],
-    );
+    const [{ n }] = await queryRows<{ n: string }>(m, `SELECT count(*) AS n FROM kernel.audit_log WHERE chain_id = $1 AND seq IS NULL`, [
+      result.chainId,
+    ]);
     result.unsealed = Number(n);
     return result;
   }

@@ -9,9 +9,7 @@ export interface ConfigProblem {
 /** Thrown when the environment is invalid: the process must not start. */
 export class ConfigValidationError extends Error {
   constructor(readonly problems: readonly ConfigProblem[]) {
-    super(
-      `Invalid configuration:\n${problems.map((p) => `  - ${p.variable} ${p.message}`).join('\n')}`,
-    );
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p.variable} ${p.message}`).join('\n')}`);
     this.name = 'ConfigValidationError';
   }
 }

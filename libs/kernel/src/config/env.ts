@@ -118,7 +118,10 @@ export const env = {
     });
   },
 
-  optionalUrl(variable: string, opts: { description: string; protocols: readonly string[]; secret?: boolean }): EnvSpec<string | undefined> {
+  optionalUrl(
+    variable: string,
+    opts: { description: string; protocols: readonly string[]; secret?: boolean },
+  ): EnvSpec<string | undefined> {
     const inner = env.url(variable, { ...opts, default: '' });
     return {
       ...inner,
@@ -160,7 +163,12 @@ export const env = {
         return Number(m[1]) * units[m[2] ?? 'ms'];
       },
       (v) => {
-        for (const [u, f] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+        for (const [u, f] of [
+          ['d', 86_400_000],
+          ['h', 3_600_000],
+          ['m', 60_000],
+          ['s', 1000],
+        ] as const) {
           if (v >= f && v % f === 0) return `${v / f}${u}`;
         }
         return `${v}ms`;
@@ -173,7 +181,11 @@ export const env = {
       variable,
       opts,
       'a comma-separated list',
-      (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean),
+      (raw) =>
+        raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
       (v) => v.join(','),
     );
   },

@@ -36,5 +36,8 @@ export function parseTrustProxy(value: string): boolean | string[] | ((address: 
     const hops = Number(v);
     return (_address, hop) => hop < hops;
   }
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

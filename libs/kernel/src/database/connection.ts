@@ -40,9 +40,7 @@ export async function checkReachable(url: string, what: string): Promise<void> {
     await client.query('SELECT 1');
   } catch (err) {
     const e = err as { code?: string; message: string };
-    throw new DatabaseUnavailableError(
-      `Cannot reach PostgreSQL at ${maskUrl(url)} (${what}): ${e.code ? `${e.code} ` : ''}${e.message}`,
-    );
+    throw new DatabaseUnavailableError(`Cannot reach PostgreSQL at ${maskUrl(url)} (${what}): ${e.code ? `${e.code} ` : ''}${e.message}`);
   } finally {
     await client.end().catch(() => undefined);
   }

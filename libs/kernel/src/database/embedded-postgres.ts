@@ -111,7 +111,11 @@ async function initialise(
   writeFileSync(pwTmp, `${password}\n`, { mode: 0o600 });
   if (runAs) chownSync(pwTmp, runAs.uid, runAs.gid);
   try {
-    await exec(bins.initdb, ['-D', dir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwTmp}`, '-E', 'UTF8', '--locale=C', '--no-sync'], runAs);
+    await exec(
+      bins.initdb,
+      ['-D', dir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwTmp}`, '-E', 'UTF8', '--locale=C', '--no-sync'],
+      runAs,
+    );
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw new EmbeddedPostgresError(`initdb failed in ${dir}: ${(err as Error).message}`);
@@ -178,7 +182,8 @@ async function withDirectoryLock<T>(lock: string, work: () => Promise<T>): Promi
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new EmbeddedPostgresError(`Timed out waiting for ${lock} (another process is starting the database).`);
+      if (Date.now() > deadline)
+        throw new EmbeddedPostgresError(`Timed out waiting for ${lock} (another process is starting the database).`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -54,14 +54,16 @@ export class DomainError extends Error {
 }
 
 export const KernelErrors = {
-  validation: (errors: FieldError[]) =>
-    new DomainError('invalid', 'KERNEL.VALIDATION_FAILED', 'The request is invalid.', { errors }),
+  validation: (errors: FieldError[]) => new DomainError('invalid', 'KERNEL.VALIDATION_FAILED', 'The request is invalid.', { errors }),
   malformedJson: () => new DomainError('invalid', 'KERNEL.MALFORMED_JSON', 'The request body is not valid JSON.'),
   badRequest: (message: string) => new DomainError('invalid', 'KERNEL.BAD_REQUEST', message),
   invalidCharacter: () =>
-    new DomainError('invalid', 'KERNEL.INVALID_CHARACTER', 'The request contains a character that cannot be stored (NUL or an invalid code point).'),
-  routeNotFound: (method: string, url: string) =>
-    new DomainError('not_found', 'KERNEL.ROUTE_NOT_FOUND', `No route ${method} ${url}.`),
+    new DomainError(
+      'invalid',
+      'KERNEL.INVALID_CHARACTER',
+      'The request contains a character that cannot be stored (NUL or an invalid code point).',
+    ),
+  routeNotFound: (method: string, url: string) => new DomainError('not_found', 'KERNEL.ROUTE_NOT_FOUND', `No route ${method} ${url}.`),
   bodyTooLarge: (limit: number) =>
     new DomainError('payload_too_large', 'KERNEL.BODY_TOO_LARGE', `The request body exceeds ${limit} bytes.`),
   unsupportedMediaType: (type: string | undefined) =>

@@ -6,7 +6,10 @@ import { flattenValidationErrors } from './validation.pipe';
 
 describe('toProblem', () => {
   it('renders RFC 9457 members, code, request id, field errors and extensions', () => {
-    const err = new DomainError('conflict', 'ACCOUNT.EMAIL_TAKEN', 'Taken.', { errors: [{ path: 'email', message: 'taken' }], extensions: { hint: 'x' } });
+    const err = new DomainError('conflict', 'ACCOUNT.EMAIL_TAKEN', 'Taken.', {
+      errors: [{ path: 'email', message: 'taken' }],
+      extensions: { hint: 'x' },
+    });
     expect(toProblem(err, 'r1', '/v1/users')).toEqual({
       type: 'urn:user-engine:problem:account.email_taken',
       title: 'Conflict',

@@ -7,12 +7,7 @@ import { toDomainError } from './to-domain-error';
 const logger = new Logger('Errors');
 
 /** Renders any error as RFC 9457 problem+json. Shared by the Nest filter and Fastify's own handlers. */
-export function sendProblem(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  err: unknown,
-  bodyLimit?: number,
-): FastifyReply {
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: unknown, bodyLimit?: number): FastifyReply {
   const path = request.url.split('?')[0];
   const error = toDomainError(err, { method: request.method, url: path, bodyLimit });
   const problem = toProblem(error, String(request.id), path);

@@ -1,4 +1,15 @@
-import { applyDecorators, CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInterceptor, RequestMethod, SetMetadata, UseInterceptors } from '@nestjs/common';
+import {
+  applyDecorators,
+  CallHandler,
+  ExecutionContext,
+  HttpStatus,
+  Inject,
+  Injectable,
+  NestInterceptor,
+  RequestMethod,
+  SetMetadata,
+  UseInterceptors,
+} from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
@@ -25,7 +36,6 @@ interface StoredKey {
   response_body: unknown;
   expired: boolean;
 }
-
 
 /**
  * Never put @Idempotent() on a route whose response carries a secret shown once (API keys, tokens):
@@ -59,7 +69,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const principal = (request as FastifyRequest & { user?: { id?: string } }).user?.id ?? `anonymous@${request.ip}`;
     const route = request.routeOptions?.url ?? request.url;
     const scope = `${principal}:${request.method} ${route}`;
-    const hash = createHash('sha256').update(request.url).update('\0').update(JSON.stringify(request.body ?? null)).digest('hex');
+    const hash = createHash('sha256')
+      .update(request.url)
+      .update('\0')
+      .update(JSON.stringify(request.body ?? null))
+      .digest('hex');
     const status =
       this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
       (request.method === RequestMethod[RequestMethod.POST] ? HttpStatus.CREATED : HttpStatus.OK);
@@ -74,9 +88,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
         throw new DomainError('unprocessable', 'KERNEL.IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request.');
       }
       if (claimed.status === 'processing') {
-        throw new DomainError('conflict', 'KERNEL.IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed.', {
-          headers: { 'Retry-After': '1' },
-        });
+        throw new DomainError(
+          'conflict',
+          'KERNEL.IDEMPOTENCY_IN_PROGRESS',
+          'A request with this Idempotency-Key is still being processed.',
+          {
+            headers: { 'Retry-After': '1' },
+          },
+        );
       }
       reply.header('idempotent-replayed', 'true');
       reply.status(claimed.response_status ?? status);
@@ -86,7 +105,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     try {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });
     } catch (err) {
-      await this.uow.run(Scopes.platform, (m) => m.query(`DELETE FROM kernel.idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key]));
+      await this.uow.run(Scopes.platform, (m) =>
+        m.query(`DELETE FROM kernel.idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key]),
+      );
       throw err;
     }
     await this.uow.run(Scopes.platform, (m) =>
@@ -126,4 +147,3 @@ export class IdempotencyInterceptor implements NestInterceptor {
     });
   }
 }
-

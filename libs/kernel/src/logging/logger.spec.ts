@@ -16,7 +16,13 @@ describe('logging', () => {
   it('redacts secrets at the top level, one and two levels deep, and in request headers', () => {
     const { lines, logger } = capture();
     logger.info(
-      { password: 'p1', body: { new_password: 'p2', refresh_token: 't1' }, a: { b: { secret: 's1' } }, req: { headers: { authorization: 'Bearer x', cookie: 'c' } }, keep: 'visible' },
+      {
+        password: 'p1',
+        body: { new_password: 'p2', refresh_token: 't1' },
+        a: { b: { secret: 's1' } },
+        req: { headers: { authorization: 'Bearer x', cookie: 'c' } },
+        keep: 'visible',
+      },
       'hello',
     );
     const text = JSON.stringify(lines[0]);

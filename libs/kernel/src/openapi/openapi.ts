@@ -38,7 +38,9 @@ export function buildOpenApiDocument(app: INestApplication, info: OpenApiInfo): 
     .setVersion(info.version)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
-  const doc = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+  const doc = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
+  });
   doc.components = { ...(doc.components ?? {}), schemas: { ...(doc.components?.schemas ?? {}), Problem: PROBLEM_SCHEMA as never } };
   return sortKeys(doc) as OpenAPIObject;
 }

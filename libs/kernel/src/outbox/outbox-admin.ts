@@ -19,24 +19,28 @@ export class OutboxAdmin {
   constructor(private readonly uow: UnitOfWork) {}
 
   deadLetters(limit = 100): Promise<DeadLetter[]> {
-    return this.uow.run(Scopes.platform, (m) => queryRows<DeadLetter>(
-      m,
-      `SELECT id, type, tenant_id, aggregate_type, aggregate_id, attempts, last_error, dead_at
+    return this.uow.run(Scopes.platform, (m) =>
+      queryRows<DeadLetter>(
+        m,
+        `SELECT id, type, tenant_id, aggregate_type, aggregate_id, attempts, last_error, dead_at
          FROM kernel.outbox WHERE status = 'dead' ORDER BY dead_at DESC LIMIT $1`,
-      [limit],
-    ));
+        [limit],
+      ),
+    );
   }
 
   /** Puts dead events back in the queue with fresh attempts; handlers that succeeded stay skipped. */
   async replay(ids: readonly string[] | 'all'): Promise<number> {
-    const rows = await this.uow.run(Scopes.platform, (m) => queryRows(
-      m,
-      `UPDATE kernel.outbox
+    const rows = await this.uow.run(Scopes.platform, (m) =>
+      queryRows(
+        m,
+        `UPDATE kernel.outbox
           SET status = 'pending', attempts = 0, next_attempt_at = now(), dead_at = NULL, claimed_by = NULL, claimed_until = NULL
         WHERE status = 'dead' AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
       RETURNING id`,
-      [ids === 'all' ? null : ids],
-    ));
+        [ids === 'all' ? null : ids],
+      ),
+    );
     await this.notify(rows.length);
     return rows.length;
   }
@@ -60,7 +64,10 @@ export class OutboxAdmin {
 
   async counts(): Promise<Record<'pending' | 'delivered' | 'dead' | 'skipped', number>> {
     const rows = await this.uow.run(Scopes.platform, (m) =>
-      queryRows<{ status: 'pending' | 'delivered' | 'dead' | 'skipped'; n: string }>(m, `SELECT status, count(*) AS n FROM kernel.outbox GROUP BY status`),
+      queryRows<{ status: 'pending' | 'delivered' | 'dead' | 'skipped'; n: string }>(
+        m,
+        `SELECT status, count(*) AS n FROM kernel.outbox GROUP BY status`,
+      ),
     );
     const out = { pending: 0, delivered: 0, dead: 0, skipped: 0 };
     for (const r of rows) out[r.status] = Number(r.n);

@@ -265,8 +265,10 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   /** Claims and delivers one batch; returns how many events were claimed. Public for tests and tools. */
   async dispatchBatch(): Promise<number> {
     const claimedAt = Date.now();
-    const updated = await this.uow.run(Scopes.platform, (m) => queryRows<OutboxRow>(m,
-      `UPDATE kernel.outbox o
+    const updated = await this.uow.run(Scopes.platform, (m) =>
+      queryRows<OutboxRow>(
+        m,
+        `UPDATE kernel.outbox o
           SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2::double precision / 1000)
          FROM (
            SELECT c.id FROM kernel.outbox c
@@ -284,8 +286,9 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         WHERE o.id = picked.id
       RETURNING o.id, o.type, o.version, o.tenant_id, o.aggregate_type, o.aggregate_id, o.actor, o.request_id,
                 o.occurred_at, o.payload, o.attempts`,
-      [this.workerId, this.config.outboxLease, this.config.outboxBatchSize],
-    ));
+        [this.workerId, this.config.outboxLease, this.config.outboxBatchSize],
+      ),
+    );
     updated.sort((a, b) => (a.id < b.id ? -1 : 1));
     for (let i = 0; i < updated.length; i++) {
       // Never work on an event whose lease may have run out: another dispatcher may own it now.
@@ -321,7 +324,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         await this.cls.run(async () => {
           this.cls.set(CLS_ID, row.request_id ?? row.id);
           await this.uow.run(handlerScope(sub.meta.options, row.tenant_id), async (manager) => {
-            const inserted = await queryRows(manager,
+            const inserted = await queryRows(
+              manager,
               `INSERT INTO kernel.inbox (handler, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
               [sub.name, row.id],
             );
@@ -346,19 +350,26 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         );
         return;
       }
-      await this.outcome(row.id, `SET status = 'delivered', delivered_at = now(), claimed_by = NULL, claimed_until = NULL, last_error = NULL`);
+      await this.outcome(
+        row.id,
+        `SET status = 'delivered', delivered_at = now(), claimed_by = NULL, claimed_until = NULL, last_error = NULL`,
+      );
       this.stats.delivered++;
       return;
     }
     const attempts = row.attempts + 1;
-    const error = failures.map((f) => `${f.handler}: ${f.message}`).join('; ').slice(0, 4000);
+    const error = failures
+      .map((f) => `${f.handler}: ${f.message}`)
+      .join('; ')
+      .slice(0, 4000);
     // An unreachable NATS is infrastructure, not a bad event: such events wait for it indefinitely.
     const onlyRelay = failures.every((f) => f.handler === this.relaySubscriber.name);
     if (attempts >= this.config.outboxMaxAttempts && !onlyRelay) {
-      await this.outcome(row.id, `SET status = 'dead', dead_at = now(), attempts = $3, last_error = $4, claimed_by = NULL, claimed_until = NULL`, [
-        attempts,
-        error,
-      ]);
+      await this.outcome(
+        row.id,
+        `SET status = 'dead', dead_at = now(), attempts = $3, last_error = $4, claimed_by = NULL, claimed_until = NULL`,
+        [attempts, error],
+      );
       this.stats.deadLettered++;
       this.logger.error(`event ${row.type} ${row.id} dead-lettered after ${attempts} attempts: ${error}`);
       return;
@@ -374,12 +385,17 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
 
   /** Updates an event this dispatcher still holds (a lost lease changes nothing). */
   private async outcome(id: string, set: string, params: unknown[] = []): Promise<void> {
-    await this.uow.run(Scopes.platform, (m) => m.query(`UPDATE kernel.outbox ${set} WHERE id = $1 AND claimed_by = $2`, [id, this.workerId, ...params]));
+    await this.uow.run(Scopes.platform, (m) =>
+      m.query(`UPDATE kernel.outbox ${set} WHERE id = $1 AND claimed_by = $2`, [id, this.workerId, ...params]),
+    );
   }
 
   private async release(ids: string[]): Promise<void> {
     await this.uow.run(Scopes.platform, (m) =>
-      m.query(`UPDATE kernel.outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ANY($1::uuid[]) AND claimed_by = $2`, [ids, this.workerId]),
+      m.query(`UPDATE kernel.outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ANY($1::uuid[]) AND claimed_by = $2`, [
+        ids,
+        this.workerId,
+      ]),
     );
   }
 

@@ -29,9 +29,10 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-const invalidCursor = () => new DomainError('invalid', 'KERNEL.INVALID_CURSOR', 'The cursor is not valid for this list.', {
-  errors: [{ path: 'cursor', message: 'cursor is malformed or belongs to another list', rule: 'cursor' }],
-});
+const invalidCursor = () =>
+  new DomainError('invalid', 'KERNEL.INVALID_CURSOR', 'The cursor is not valid for this list.', {
+    errors: [{ path: 'cursor', message: 'cursor is malformed or belongs to another list', rule: 'cursor' }],
+  });
 
 /** Cursors are opaque to clients: base64url JSON of the sort key of the last item, tagged by list. */
 export function encodeCursor(list: string, key: readonly (string | number)[]): string {
