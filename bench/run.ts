@@ -137,7 +137,6 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl,
-    NODE_ENV: 'production',
   });
   const idleRss = rssMb(app.child.pid!);
   const rows: Row[] = [];

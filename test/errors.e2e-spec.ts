@@ -8,8 +8,8 @@ describe('problem+json for every error path', () => {
   const post = (url: string, payload: string, contentType = 'application/json') =>
     ctx.t.inject({ method: 'POST', url, payload, headers: { 'content-type': contentType } });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- problem bodies are inspected freely
   function expectProblem(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- problem bodies are inspected freely
     res: { statusCode: number; headers: Record<string, unknown>; json(): Record<string, any> },
     status: number,
     code: string,

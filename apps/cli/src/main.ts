@@ -12,6 +12,8 @@ import {
   Migrator,
   OutboxAdmin,
   checkReachable,
+  DevMailbox,
+  Mailer,
 } from '@user-engine/kernel';
 import { MIGRATIONS } from '@user-engine/migrations';
 import { AppModule } from '../../api/src/app.module';
@@ -25,6 +27,7 @@ const USAGE = `user-engine <command>
   outbox dead-letters            list dead-lettered events
   outbox replay <id…> | --all    put dead-lettered events back in the queue
   outbox skip <id…>              give up on dead-lettered events (lets later events of their aggregates go)
+  mailbox [--to <email>] [--limit <n>]   the development mailbox (when no SMTP_URL is set), newest first
   openapi write | check          write openapi.json from the code, or fail when it differs
   config docs [--write]          print (or write into README.md and .env.example) the configuration table
 
@@ -110,6 +113,20 @@ export async function run(argv: string[]): Promise<number> {
       if (!rest.length) throw new UsageError('outbox skip needs event ids');
       return withAppContext(async (ctx) => {
         console.log(`skipped ${await ctx.get(OutboxAdmin).skip(rest)} event(s)`);
+        return 0;
+      });
+    }
+    case 'mailbox':
+    case `mailbox ${sub}`: {
+      const args = [sub, ...rest].filter((a): a is string => a !== undefined);
+      const at = (flag: string) => (args.indexOf(flag) >= 0 ? args[args.indexOf(flag) + 1] : undefined);
+      return withAppContext(async (ctx) => {
+        const mailer = ctx.get(Mailer);
+        if (!(mailer instanceof DevMailbox))
+          throw new UsageError('SMTP_URL is set: mail goes to the SMTP server, not the development mailbox');
+        for (const m of await mailer.list({ to: at('--to'), limit: Number(at('--limit') ?? 20) })) {
+          console.log(`--- ${new Date(m.created_at).toISOString()}  ${m.kind}  to ${m.to}\nSubject: ${m.subject}\n\n${m.text}\n`);
+        }
         return 0;
       });
     }

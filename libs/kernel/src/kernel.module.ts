@@ -9,6 +9,9 @@ import { databaseConfig } from './config/database.config';
 import type { ConfigSource } from './config/define-config';
 import { httpConfig } from './config/http.config';
 import { kernelConfig } from './config/kernel.config';
+import { mailConfig } from './config/mail.config';
+import { mailProviders } from './mail/mail.providers';
+import { Mailer } from './mail/mailer';
 import { RequestContext } from './context/request-context';
 import { DatabaseModule, DatabaseModuleOptions } from './database/database.module';
 import { HealthController } from './health/health.controller';
@@ -21,7 +24,7 @@ import { OutboxDispatcher } from './outbox/outbox-dispatcher';
 import { OutboxPublisher } from './outbox/outbox.publisher';
 import { NatsRelay } from './outbox/nats-relay';
 
-export const KERNEL_CONFIGS: readonly ConfigNamespace[] = [kernelConfig, httpConfig, databaseConfig];
+export const KERNEL_CONFIGS: readonly ConfigNamespace[] = [kernelConfig, httpConfig, databaseConfig, mailConfig];
 
 export interface KernelModuleOptions extends DatabaseModuleOptions {
   /** Where settings come from (process.env in production). */
@@ -64,9 +67,11 @@ export class KernelModule {
         Housekeeping,
         TransactionalBuses,
         IdempotencyInterceptor,
+        ...mailProviders,
       ],
       exports: [
         ClsService,
+        Mailer,
         RequestContext,
         OutboxPublisher,
         OutboxDispatcher,

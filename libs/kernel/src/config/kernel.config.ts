@@ -5,7 +5,7 @@ import { env } from './env';
 export const kernelConfig = defineConfig('kernel', {
   nodeEnv: env.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, {
     default: 'development',
-    description: 'Runtime environment (informational until a setting depends on it).',
+    description: 'Runtime environment; `production` refuses development-only conveniences (the dev mailbox).',
   }),
   logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
     default: 'info',

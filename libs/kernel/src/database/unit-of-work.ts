@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { DataSource, EntityManager } from 'typeorm';
 import { isUuid } from '../ids/uuid';
@@ -21,6 +21,8 @@ export const Scopes = {
 interface ActiveTransaction {
   manager: EntityManager;
   scope: Scope;
+  /** Run once the outermost transaction has committed (never after a rollback). */
+  afterCommit: (() => Promise<void> | void)[];
 }
 
 const TX_KEY = Symbol('kernel.transaction');
@@ -40,6 +42,7 @@ function sameScope(a: Scope, b: Scope): boolean {
 @Injectable()
 export class UnitOfWork {
   private savepoints = 0;
+  private readonly logger = new Logger('UnitOfWork');
 
   constructor(
     private readonly dataSource: DataSource,
@@ -92,6 +95,7 @@ export class UnitOfWork {
       }
       // A savepoint lets the outer work catch the inner failure and go on with a usable transaction.
       const savepoint = `uow_${++this.savepoints}`;
+      const callbacks = outer.afterCommit.length;
       await outer.manager.query(`SAVEPOINT ${savepoint}`);
       try {
         const result = await work(outer.manager);
@@ -99,14 +103,16 @@ export class UnitOfWork {
         return result;
       } catch (err) {
         await outer.manager.query(`ROLLBACK TO SAVEPOINT ${savepoint}`).catch(() => undefined);
+        outer.afterCommit.length = callbacks; // what the failed part scheduled is dropped with it
         throw err;
       }
     }
     // A child context per transaction: concurrent transactions in one request never share a manager.
-    return this.cls.run({ ifNested: 'inherit' }, () =>
+    const afterCommit: ActiveTransaction['afterCommit'] = [];
+    const result = await this.cls.run({ ifNested: 'inherit' }, () =>
       this.dataSource.transaction(async (manager) => {
         await applyScope(manager, scope);
-        this.cls.set(TX_KEY, { manager, scope } satisfies ActiveTransaction);
+        this.cls.set(TX_KEY, { manager, scope, afterCommit } satisfies ActiveTransaction);
         try {
           return await work(manager);
         } finally {
@@ -114,6 +120,26 @@ export class UnitOfWork {
         }
       }),
     );
+    for (const callback of afterCommit) {
+      try {
+        await callback();
+      } catch (err) {
+        // The transaction is committed: a failing follow-up (a mail) is reported, not rethrown.
+        this.logger.error(`after-commit action failed: ${(err as Error).message}`);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Schedules `action` for after the current transaction commits — for effects outside the
+   * database that must not happen if it rolls back (sending a mail with a fresh token). Outside a
+   * transaction it runs at once.
+   */
+  async afterCommit(action: () => Promise<void> | void): Promise<void> {
+    const tx = this.current();
+    if (tx) tx.afterCommit.push(action);
+    else await action();
   }
 }
 
