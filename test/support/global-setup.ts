@@ -25,6 +25,12 @@ export default async function globalSetup(): Promise<void> {
   const client = new Client({ connectionString: admin });
   await client.connect();
   try {
+    // Databases left by runs that were killed (their process is gone) are dropped first.
+    const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ '^ue_test_[0-9]+'`);
+    for (const { datname } of rows) {
+      const pid = Number(/^ue_test_(\d+)/.exec(datname)![1]);
+      if (pid !== process.pid && !alive(pid)) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
     await client.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
     await client.query(`CREATE DATABASE "${template}"`);
   } finally {
@@ -51,4 +57,13 @@ function reachable(host: string, port: number): Promise<boolean> {
     socket.once('error', () => done(false));
     socket.connect(port, host, () => done(true));
   });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
