@@ -1,4 +1,4 @@
-import { hash, parseOptions, verify } from '@node-rs/bcrypt';
+import { compare, getRounds, hash } from 'bcrypt';
 import { createHmac, randomBytes } from 'node:crypto';
 
 export interface PasswordHasherOptions {
@@ -12,7 +12,7 @@ export interface PasswordHasherOptions {
  * bcrypt behind an HMAC-SHA-256 pre-hash. bcrypt reads at most 72 bytes, so the pre-hash (44 base64
  * characters) makes every character of a long password count; the password is used exactly as
  * typed (no trimming, no Unicode normalisation). Hashing and verifying run on libuv's thread pool
- * (`@node-rs/bcrypt`), never on the event loop.
+ * (the native `bcrypt` package, prebuilt binaries shipped in the package), never on the event loop.
  */
 export class PasswordHasher {
   private readonly dummy: Promise<string>;
@@ -35,21 +35,21 @@ export class PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return hash(this.prehash(password), { cost: this.options.cost });
+    return hash(this.prehash(password), this.options.cost);
   }
 
   verify(password: string, stored: string): Promise<boolean> {
-    return verify(this.prehash(password), stored);
+    return compare(this.prehash(password), stored);
   }
 
   /** Spends the time of a verification and fails: for an account that does not exist. */
   async verifyNothing(password: string): Promise<false> {
-    await verify(this.prehash(password), await this.dummy);
+    await compare(this.prehash(password), await this.dummy);
     return false;
   }
 
   /** True when a stored hash was made with another cost and should be replaced after a login. */
   needsRehash(stored: string): boolean {
-    return parseOptions(stored).cost !== this.options.cost;
+    return getRounds(stored) !== this.options.cost;
   }
 }
