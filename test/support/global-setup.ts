@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { Socket } from 'node:net';
 // Relative imports: global setup runs outside Jest's module mapper, in plain Node.
-import { EmbeddedPostgres } from '../../libs/kernel/src/database/embedded-postgres';
+import { EmbeddedPostgres, pidAlive } from '../../libs/kernel/src/database/embedded-postgres';
 import { Migrator } from '../../libs/kernel/src/database/migrator';
 import { MIGRATIONS } from '../../migrations';
 
@@ -29,7 +29,7 @@ export default async function globalSetup(): Promise<void> {
     const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ '^ue_test_[0-9]+'`);
     for (const { datname } of rows) {
       const pid = Number(/^ue_test_(\d+)/.exec(datname)![1]);
-      if (pid !== process.pid && !alive(pid)) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      if (pid !== process.pid && !pidAlive(pid)) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     }
     await client.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
     await client.query(`CREATE DATABASE "${template}"`);
@@ -57,13 +57,4 @@ function reachable(host: string, port: number): Promise<boolean> {
     socket.once('error', () => done(false));
     socket.connect(port, host, () => done(true));
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -150,7 +150,8 @@ async function startServer(
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this id exists (EPERM: it exists but is another user's). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -81,8 +81,12 @@ export function migrationNames(migrations: readonly MigrationClass[]): string[] 
 
 /** Applied migration names in order; empty when the table does not exist yet. */
 export async function appliedMigrations(ds: DataSource): Promise<string[]> {
-  const exists = await ds.query(`SELECT to_regclass($1) AS t`, [`public.${MIGRATIONS_TABLE}`]);
-  if (!exists[0]?.t) return [];
-  const rows: { name: string }[] = await ds.query(`SELECT name FROM public.${MIGRATIONS_TABLE} ORDER BY id`);
-  return rows.map((r) => r.name);
+  try {
+    const rows: { name: string }[] = await ds.query(`SELECT name FROM public.${MIGRATIONS_TABLE} ORDER BY id`);
+    return rows.map((r) => r.name);
+  } catch (err) {
+    // 42P01: no migration has ever run here.
+    if ((err as { driverError?: { code?: string } }).driverError?.code === '42P01') return [];
+    throw err;
+  }
 }
