@@ -62,6 +62,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   private wake?: () => void;
   private listener?: Client;
   private listening = false;
+  private woken = false;
   private lastHeartbeat = 0;
   readonly stats: DispatcherStats = { delivered: 0, failed: 0, deadLettered: 0 };
 
@@ -182,7 +183,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         const client = new Client({ connectionString: this.database.url, application_name: 'user-engine-outbox-listener' });
         // Listeners first: an error may arrive at any point of the connection's life.
         client.on('error', (err) => this.onListenerError(client, err));
-        client.on('notification', () => this.wake?.());
+        client.on('notification', () => this.nudge());
         try {
           await client.connect();
           await client.query('LISTEN kernel_outbox');
@@ -198,6 +199,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
           return;
         }
         this.listener = client;
+        // Events committed before LISTEN took effect sent no notification we could hear: look now.
+        this.nudge();
       }
     } finally {
       this.listening = false;
@@ -213,14 +216,25 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     setTimeout(() => void this.listen(), this.config.outboxPollInterval).unref();
   }
 
+  /** Wakes the loop; a wake-up that arrives while it is busy is kept for its next sleep. */
+  private nudge(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
   private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
+    if (!this.running || this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wake = undefined;
+        this.woken = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }
