@@ -26,6 +26,9 @@ export const TEST_ENV: Record<string, string> = {
   OUTBOX_LEASE: '5s',
   AUDIT_SEAL_INTERVAL: '1h',
   DATABASE_POOL_SIZE: '5',
+  // The lowest bcrypt cost: tests exercise the rules, the benchmark measures the real cost.
+  ACCOUNT_BCRYPT_COST: '4',
+  KEYS_ENCRYPTION_KEY: 'test-only-keys-encryption-key-0123456789abcdef',
 };
 
 /** Boots the real application (Fastify, global pipes, filters and hooks) on a test database. */

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplicationContext } from '@nestjs/common';
+import { ConsoleLogger, type INestApplicationContext } from '@nestjs/common';
 import {
   AuditLog,
   buildOpenApiDocument,
@@ -16,6 +16,7 @@ import {
   Mailer,
 } from '@user-engine/kernel';
 import { MIGRATIONS } from '@user-engine/migrations';
+import { SigningKeys } from '@user-engine/account';
 import { AppModule } from '../../api/src/app.module';
 import { API_INFO, createApp } from '../../api/src/bootstrap';
 import { renderConfigTable, renderEnvExample, replaceBetweenMarkers } from './config-docs';
@@ -27,6 +28,8 @@ const USAGE = `user-engine <command>
   outbox dead-letters            list dead-lettered events
   outbox replay <id…> | --all    put dead-lettered events back in the queue
   outbox skip <id…>              give up on dead-lettered events (lets later events of their aggregates go)
+  keys rotate                    replace the token-signing key now (the old one stays published while its tokens live)
+  keys list                      the published signing keys
   mailbox [--to <email>] [--limit <n>]   the development mailbox (when no SMTP_URL is set), newest first
   openapi write | check          write openapi.json from the code, or fail when it differs
   config docs [--write]          print (or write into README.md and .env.example) the configuration table
@@ -53,7 +56,10 @@ async function withDatabaseUrl<T>(work: (url: string) => Promise<T>): Promise<T>
 /** The application's providers without HTTP or background workers, for operator commands. */
 async function withAppContext<T>(work: (ctx: INestApplicationContext) => Promise<T>): Promise<T> {
   const env = { ...process.env, OUTBOX_DISPATCHER_ENABLED: 'false' };
-  const ctx = await NestFactory.createApplicationContext(AppModule.forRoot({ env }), { logger: ['error', 'warn'] });
+  // Warnings go to stderr: stdout carries the command's output (JSON for `audit verify`).
+  const logger = new ConsoleLogger('cli', { logLevels: ['error', 'warn'] });
+  logger.warn = (message: unknown, context?: string) => logger.error(message, undefined, context);
+  const ctx = await NestFactory.createApplicationContext(AppModule.forRoot({ env }), { logger });
   try {
     return await work(ctx);
   } finally {
@@ -116,6 +122,20 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case 'keys rotate':
+      return withAppContext(async (ctx) => {
+        const kid = await ctx.get(SigningKeys).rotate();
+        console.log(`new signing key ${kid}; the previous one stays published until its tokens have expired`);
+        return 0;
+      });
+    case 'keys list':
+      return withAppContext(async (ctx) => {
+        for (const k of ctx.get(SigningKeys).published()) {
+          const state = k.retiredAt === null ? 'current' : `retired ${new Date(k.retiredAt).toISOString()}`;
+          console.log(`${k.kid}  ${k.alg}  created ${new Date(k.createdAt).toISOString()}  ${state}`);
+        }
+        return 0;
+      });
     case 'mailbox':
     case `mailbox ${sub}`: {
       const args = [sub, ...rest].filter((a): a is string => a !== undefined);

@@ -38,4 +38,6 @@ export * from './http/parse-uuid.pipe';
 export * from './openapi/openapi';
 export * from './housekeeping.service';
 export * from './cqrs/transactional-buses';
+export * from './auth/principal';
+export * from './notifications/pg-notifications';
 export * from './kernel.module';

@@ -23,6 +23,7 @@ import { OutboxAdmin } from './outbox/outbox-admin';
 import { OutboxDispatcher } from './outbox/outbox-dispatcher';
 import { OutboxPublisher } from './outbox/outbox.publisher';
 import { NatsRelay } from './outbox/nats-relay';
+import { PgNotifications } from './notifications/pg-notifications';
 
 export const KERNEL_CONFIGS: readonly ConfigNamespace[] = [kernelConfig, httpConfig, databaseConfig, mailConfig];
 
@@ -67,6 +68,7 @@ export class KernelModule {
         Housekeeping,
         TransactionalBuses,
         IdempotencyInterceptor,
+        PgNotifications,
         ...mailProviders,
       ],
       exports: [
@@ -79,6 +81,7 @@ export class KernelModule {
         AuditLog,
         MetricsService,
         IdempotencyInterceptor,
+        PgNotifications,
         CqrsModule,
       ],
     };

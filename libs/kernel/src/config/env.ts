@@ -176,6 +176,11 @@ export const env = {
     );
   },
 
+  /** A value with its own parser (JSON lists, keys): `parse` throws EnvParseError with what is wrong. */
+  custom<T>(variable: string, opts: Common<T> & { expected: string; parse: (raw: string) => T; show?: (v: T) => string }): EnvSpec<T> {
+    return spec(variable, opts, opts.expected, opts.parse, opts.show);
+  },
+
   list(variable: string, opts: Common<readonly string[]>): EnvSpec<readonly string[]> {
     return spec(
       variable,

@@ -1,3 +1,4 @@
+import { Public } from '../auth/principal';
 import { Controller, Get, HttpCode, Inject, Logger, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -24,6 +25,7 @@ class LivenessDto {
 }
 
 @ApiTags('operations')
+@Public()
 @Controller('health')
 export class HealthController {
   private readonly expected: string[];

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/principal';
 import {
   applyDecorators,
   CallHandler,
@@ -66,7 +67,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     // Keys never cross callers: the authenticated principal, or for anonymous calls the client IP.
-    const principal = (request as FastifyRequest & { user?: { id?: string } }).user?.id ?? `anonymous@${request.ip}`;
+    const principal = (request as FastifyRequest & { user?: Principal }).user?.userId ?? `anonymous@${request.ip}`;
     const route = request.routeOptions?.url ?? request.url;
     const scope = `${principal}:${request.method} ${route}`;
     const hash = createHash('sha256')

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 export interface OpenApiInfo {
   title: string;
@@ -59,4 +60,22 @@ export function sortKeys(value: unknown): unknown {
     );
   }
   return value;
+}
+
+/**
+ * Documents a route's problem responses: `@ApiProblems([401, 'AUTH.INVALID_CREDENTIALS'], [429, 'AUTH.TOO_MANY_ATTEMPTS'])`.
+ * Every route also answers 400 KERNEL.VALIDATION_FAILED for malformed input (listed where it has a body).
+ */
+export function ApiProblems(...problems: [status: number, ...codes: string[]][]): MethodDecorator & ClassDecorator {
+  const byStatus = new Map<number, string[]>();
+  for (const [status, ...codes] of problems) byStatus.set(status, [...(byStatus.get(status) ?? []), ...codes]);
+  return applyDecorators(
+    ...[...byStatus].map(([status, codes]) =>
+      ApiResponse({
+        status,
+        description: codes.join(', '),
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      }),
+    ),
+  );
 }

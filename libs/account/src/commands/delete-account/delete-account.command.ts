@@ -1,0 +1,10 @@
+import type { ClientInfo, AuditEntryInput } from '@user-engine/kernel';
+
+/** Erases an account: personal data scrubbed, credentials and sessions removed, a tombstone kept. */
+export class DeleteAccount {
+  constructor(
+    readonly userId: string,
+    readonly actor: AuditEntryInput['actor'],
+    readonly client: ClientInfo | undefined,
+  ) {}
+}

@@ -1,0 +1,43 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { AccountErrors } from '../../account.errors';
+import { AccountAudit } from '../../account-audit';
+import { OidcIdTokens } from '../../auth/oidc-id-tokens';
+import { IdentitiesRepository } from '../../persistence/identities.repository';
+import { toIdentityView, type IdentityView } from '../../queries/identity.view';
+import { LinkIdentity } from './link-identity.command';
+
+export interface LinkResult {
+  identity: IdentityView;
+  created: boolean;
+}
+
+@CommandHandler(LinkIdentity)
+export class LinkIdentityHandler implements ICommandHandler<LinkIdentity, LinkResult> {
+  constructor(
+    private readonly identities: IdentitiesRepository,
+    private readonly idTokens: OidcIdTokens,
+    private readonly audit: AccountAudit,
+  ) {}
+
+  async execute(c: LinkIdentity): Promise<LinkResult> {
+    const verified = await this.idTokens.verify(c.provider, c.idToken);
+    const inserted = await this.identities.insert({ userId: c.userId, ...verified });
+    if (inserted) {
+      await this.audit.record('account.identity.linked', 'success', {
+        userId: c.userId,
+        client: c.client,
+        data: { provider: verified.provider, identity_id: inserted.id },
+      });
+      return { identity: toIdentityView(inserted), created: true };
+    }
+    const existing = await this.identities.find(verified.provider, verified.subject);
+    if (existing?.user_id === c.userId) return { identity: toIdentityView(existing), created: false };
+    await this.audit.record('account.identity.link_refused', 'denied', {
+      userId: c.userId,
+      client: c.client,
+      data: { provider: verified.provider, reason: 'linked_to_another_account' },
+      separate: true,
+    });
+    throw AccountErrors.identityTaken();
+  }
+}

@@ -1,0 +1,75 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { UserCreated } from '@user-engine/contracts';
+import { OutboxPublisher, uuidv7 } from '@user-engine/kernel';
+import { accountConfig, type AccountConfig } from '../../account.config';
+import { AccountErrors } from '../../account.errors';
+import { AccountAudit } from '../../account-audit';
+import { PasswordHasher } from '../../domain/password/password-hasher';
+import { PasswordPolicy } from '../../domain/password/password-policy';
+import { normaliseEmail } from '../../domain/secure-token';
+import { AccountMails } from '../../mail/account-mails';
+import { EmailTokensRepository } from '../../persistence/email-tokens.repository';
+import { UsersRepository } from '../../persistence/users.repository';
+import { RegisterUser } from './register-user.command';
+
+/**
+ * Sign-up. Whether the address is new or taken, the caller gets the same answer after the same work
+ * (a bcrypt hash either way); only the mail differs: a verification link for a new account, a
+ * "someone tried to sign up with your address" notice for an existing one.
+ */
+@CommandHandler(RegisterUser)
+export class RegisterUserHandler implements ICommandHandler<RegisterUser, void> {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly tokens: EmailTokensRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicy,
+    private readonly outbox: OutboxPublisher,
+    private readonly mails: AccountMails,
+    private readonly audit: AccountAudit,
+    @Inject(accountConfig.KEY) private readonly config: AccountConfig,
+  ) {}
+
+  async execute(c: RegisterUser): Promise<void> {
+    const email = normaliseEmail(c.email);
+    const problem = this.policy.check(c.password, { email });
+    if (problem) throw AccountErrors.password(problem, 'password');
+    const passwordHash = await this.hasher.hash(c.password);
+    const id = uuidv7();
+    const inserted = await this.users.insertIfEmailFree({
+      id,
+      email,
+      status: 'pending_verification',
+      display_name: c.displayName,
+      password_hash: passwordHash,
+    });
+    if (inserted) {
+      const token = await this.tokens.issue(id, email, 'verify_email', this.config.verificationTokenTtl);
+      await this.outbox.publish(UserCreated, {
+        aggregate: { type: 'user', id },
+        actor: { type: 'user', id },
+        payload: {
+          user_id: id,
+          email,
+          display_name: c.displayName,
+          status: 'pending_verification' as const,
+          created_at: new Date().toISOString(),
+        },
+      });
+      await this.audit.record('account.registered', 'success', { userId: id, client: c.client });
+      await this.mails.verifyEmail(email, token);
+      return;
+    }
+    const existing = await this.users.findByEmail(email);
+    if (!existing) return; // deleted concurrently: nothing to tell anyone
+    await this.audit.record('account.registration.duplicate', 'failure', { userId: existing.id, client: c.client });
+    if (existing.status === 'pending_verification') {
+      // Most likely the same person who lost the first mail: a fresh link helps them.
+      const token = await this.tokens.issue(existing.id, email, 'verify_email', this.config.verificationTokenTtl);
+      await this.mails.verifyEmail(email, token);
+    } else {
+      await this.mails.alreadyRegistered(email);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+/** The account with this email (compared case-insensitively); undefined when there is none. */
+export class FindUserByEmail {
+  constructor(readonly email: string) {}
+}

@@ -1,0 +1,3 @@
+export class ListIdentities {
+  constructor(readonly userId: string) {}
+}
