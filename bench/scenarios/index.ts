@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+
 /**
  * The benchmark scenarios. Each issue that adds an endpoint with a budget adds its scenario here.
  * `setup` runs once against the started app (e.g. to create a user and log in) and may return
@@ -5,6 +7,8 @@
  */
 export interface ScenarioContext {
   baseUrl: string;
+  /** The database the app runs on (as its owner), e.g. to read the development mailbox. */
+  databaseUrl: string;
 }
 
 export interface Scenario {
@@ -13,7 +17,49 @@ export interface Scenario {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   body?: unknown;
-  setup?: (ctx: ScenarioContext) => Promise<{ headers?: Record<string, string> } | void>;
+  setup?: (ctx: ScenarioContext) => Promise<{ headers?: Record<string, string>; body?: unknown } | void>;
+  /** Also measure latency at half of the peak rate (the budgets' "p99 at half of peak load"). */
+  halfLoad?: boolean;
+  /** Compare throughput with the raw bcrypt-verify rate measured in the same run. */
+  bcryptBound?: boolean;
+}
+
+const PASSWORD = 'bench passphrase that is long enough 1';
+
+async function request(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+/** A verified account: registered over HTTP, its link read from the development mailbox. */
+async function verifiedUser(ctx: ScenarioContext): Promise<{ email: string; password: string }> {
+  const email = `bench.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
+  await request(ctx.baseUrl, 'POST', '/v1/users', { email, password: PASSWORD });
+  const db = new Client({ connectionString: ctx.databaseUrl });
+  await db.connect();
+  try {
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await db.query<{ text: string }>(
+        `SELECT text FROM kernel.dev_mailbox WHERE recipient = $1 AND kind = 'account.verify-email' ORDER BY id DESC LIMIT 1`,
+        [email],
+      );
+      const token = rows[0] && /token=([A-Za-z0-9_-]+)/.exec(rows[0].text)?.[1];
+      if (token) {
+        await request(ctx.baseUrl, 'POST', '/v1/users/verify-email', { token });
+        return { email, password: PASSWORD };
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await db.end();
+  }
+  throw new Error('the verification mail did not arrive');
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -22,5 +68,24 @@ export const SCENARIOS: Scenario[] = [
     name: 'health-ready',
     description: 'GET /health/ready — a PostgreSQL round trip (applied migrations) per request',
     path: '/health/ready',
+  },
+  {
+    name: 'login',
+    description: 'POST /v1/auth/login — bcrypt verify at the configured cost, a session, a token pair, an audit entry',
+    method: 'POST',
+    path: '/v1/auth/login',
+    bcryptBound: true,
+    setup: async (ctx) => ({ body: await verifiedUser(ctx) }),
+  },
+  {
+    name: 'me',
+    description: 'GET /v1/me — bearer token verification (EdDSA, revocation list) and the user row',
+    path: '/v1/me',
+    halfLoad: true,
+    setup: async (ctx) => {
+      const user = await verifiedUser(ctx);
+      const pair = await request(ctx.baseUrl, 'POST', '/v1/auth/login', user);
+      return { headers: { authorization: `Bearer ${String(pair.access_token)}` } };
+    },
   },
 ];

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { AccountAudit } from './account-audit';
 import { AccountHousekeeping } from './account-housekeeping';
 import { AuthenticationGuard } from './auth/authentication.guard';
@@ -9,6 +8,7 @@ import { LocalStrategy } from './auth/local.strategy';
 import { LoginThrottle } from './auth/login-throttle';
 import { LoginThrottleStore, PostgresLoginThrottleStore } from './auth/login-throttle.store';
 import { OidcIdTokens } from './auth/oidc-id-tokens';
+import { AccountPassport, createAccountPassport } from './auth/passport';
 import { Background } from './background';
 import { AuthenticateIdentityHandler } from './commands/authenticate-identity/authenticate-identity.handler';
 import { AuthenticatePasswordHandler } from './commands/authenticate-password/authenticate-password.handler';
@@ -72,7 +72,6 @@ const QUERY_HANDLERS = [GetUserHandler, FindUserByEmailHandler, GetUsersByIdsHan
  * require a bearer token unless marked `@Public()`.
  */
 @Module({
-  imports: [PassportModule.register({ session: false })],
   controllers: [UsersController, AuthController, MeController, WellKnownController],
   providers: [
     ...passwordProviders,
@@ -96,6 +95,11 @@ const QUERY_HANDLERS = [GetUserHandler, FindUserByEmailHandler, GetUsersByIdsHan
     Background,
     LocalStrategy,
     BearerStrategy,
+    {
+      provide: AccountPassport,
+      inject: [LocalStrategy, BearerStrategy],
+      useFactory: (local: LocalStrategy, bearer: BearerStrategy) => createAccountPassport({ local, bearer }),
+    },
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],
   exports: [SigningKeys, AccessTokens, Background],

@@ -1,27 +1,31 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
-import { IS_PUBLIC } from '@user-engine/kernel';
+import { IS_PUBLIC, type Principal } from '@user-engine/kernel';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthErrors } from '../account.errors';
+import { AccountPassport } from './passport';
 
 /**
- * The global guard: every route needs a valid bearer access token unless it is marked `@Public()`.
- * Authentication is denied by default.
+ * The global guard: every route needs a valid bearer access token (the passport `bearer` strategy)
+ * unless it is marked `@Public()`. Authentication is denied by default.
  */
 @Injectable()
-export class AuthenticationGuard extends AuthGuard('bearer') {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class AuthenticationGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly passport: AccountPassport,
+  ) {}
 
-  override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    return isPublic ? true : super.canActivate(context);
-  }
-
-  override handleRequest<T>(err: unknown, user: T): T {
-    if (err) throw err;
-    if (!user) throw AuthErrors.unauthenticated();
-    return user;
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest & { user?: Principal }>();
+    request.user = await this.passport.authenticate<Principal>(
+      'bearer',
+      request,
+      http.getResponse<FastifyReply>(),
+      AuthErrors.unauthenticated,
+    );
+    return true;
   }
 }

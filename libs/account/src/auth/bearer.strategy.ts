@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
-import type { Principal } from '@user-engine/kernel';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-custom';
 import { AuthErrors } from '../account.errors';
@@ -13,16 +11,17 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
  * string, where they would end up in logs.
  */
 @Injectable()
-export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
-  constructor(private readonly tokens: AccessTokens) {
-    super();
-  }
-
-  validate(request: FastifyRequest): Promise<Principal> {
-    const header = request.headers.authorization;
-    if (!header) throw AuthErrors.unauthenticated();
-    const match = BEARER.exec(header);
-    if (!match) throw AuthErrors.tokenInvalid('the Authorization header is not "Bearer <token>"');
-    return this.tokens.verify(match[1]);
+export class BearerStrategy extends Strategy {
+  constructor(tokens: AccessTokens) {
+    super((request, done) => {
+      const header = (request as unknown as FastifyRequest).headers.authorization;
+      if (!header) return done(AuthErrors.unauthenticated());
+      const match = BEARER.exec(header);
+      if (!match) return done(AuthErrors.tokenInvalid('the Authorization header is not "Bearer <token>"'));
+      tokens.verify(match[1]).then(
+        (principal) => done(null, principal),
+        (err: unknown) => done(err),
+      );
+    });
   }
 }

@@ -1,9 +1,10 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { createValidationPipe } from '@user-engine/kernel';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthErrors } from '../account.errors';
 import { LoginDto } from '../http/account.dto';
+import type { UserView } from '../queries/user.view';
+import { AccountPassport } from './passport';
 
 const pipe = createValidationPipe();
 
@@ -12,16 +13,19 @@ const pipe = createValidationPipe();
  * malformed input gets the same 400 (with field errors) as on every other route.
  */
 @Injectable()
-export class LocalAuthGuard extends AuthGuard('local') {
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    await pipe.transform(request.body, { type: 'body', metatype: LoginDto });
-    return (await super.canActivate(context)) as boolean;
-  }
+export class LocalAuthGuard implements CanActivate {
+  constructor(private readonly passport: AccountPassport) {}
 
-  override handleRequest<T>(err: unknown, user: T): T {
-    if (err) throw err;
-    if (!user) throw AuthErrors.invalidCredentials();
-    return user;
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest & { user?: UserView }>();
+    await pipe.transform(request.body, { type: 'body', metatype: LoginDto });
+    request.user = await this.passport.authenticate<UserView>(
+      'local',
+      request,
+      http.getResponse<FastifyReply>(),
+      AuthErrors.invalidCredentials,
+    );
+    return true;
   }
 }

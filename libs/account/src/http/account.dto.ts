@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, MaxLength, MinLength } from 'class-validator';
 
 // Passwords are checked by the password policy (length, blocklist) with its own codes; the DTOs
@@ -6,8 +7,12 @@ import { IsEmail, IsOptional, IsString, Length, MaxLength, MinLength } from 'cla
 const PASSWORD_INPUT_MAX = 1024;
 const TOKEN_MAX = 512;
 
+/** Addresses are compared trimmed (and lower-cased later); a pasted trailing space is not an error. */
+const Trimmed = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+
 export class RegisterDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
+  @Trimmed()
   @IsString()
   @MaxLength(254)
   @IsEmail({ allow_ip_domain: false, require_tld: true })
@@ -34,6 +39,7 @@ export class TokenDto {
 
 export class EmailDto {
   @ApiProperty({ example: 'ada@example.com' })
+  @Trimmed()
   @IsString()
   @MaxLength(254)
   @IsEmail({ require_tld: true })
@@ -42,6 +48,7 @@ export class EmailDto {
 
 export class LoginDto {
   @ApiProperty({ example: 'ada@example.com' })
+  @Trimmed()
   @IsString()
   @MaxLength(254)
   @IsEmail({ require_tld: true })

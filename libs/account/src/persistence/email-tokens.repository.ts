@@ -12,6 +12,8 @@ export class EmailTokensRepository {
   /** Issues a token; earlier unused tokens of the same purpose stop working (only the newest link does). */
   async issue(userId: string, email: string, purpose: EmailTokenPurpose, ttlMs: number): Promise<string> {
     const { token, hash } = newSecureToken();
+    // Serialises concurrent issues for one user, so "only the newest link works" holds under races.
+    await this.uow.manager.query(`SELECT 1 FROM account.users WHERE id = $1 FOR UPDATE`, [userId]);
     await this.uow.manager.query(
       `UPDATE account.email_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
       [userId, purpose],

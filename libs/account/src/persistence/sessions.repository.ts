@@ -37,28 +37,34 @@ export class SessionsRepository {
   }
 
   /**
-   * Marks a refresh token used, atomically: of two concurrent presentations only one rotates. A token
-   * that was already rotated is a reuse — someone holds a copy.
+   * Marks a refresh token used, atomically and only while its session is alive: of two concurrent
+   * presentations one rotates. A token that was rotated before, presented for a live session, is a
+   * reuse — someone holds a copy. A token of a session already ended is merely invalid (a client
+   * retrying after logout or expiry is no thief).
    */
   async consumeRefreshToken(hash: Buffer): Promise<RefreshOutcome> {
     const fresh = await queryRows<{ session_id: string }>(
       this.uow.manager,
-      `UPDATE account.refresh_tokens SET rotated_at = now() WHERE token_hash = $1 AND rotated_at IS NULL RETURNING session_id`,
+      `UPDATE account.refresh_tokens r SET rotated_at = now()
+         FROM account.sessions s
+        WHERE r.token_hash = $1 AND r.rotated_at IS NULL AND s.id = r.session_id
+          AND s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()
+        RETURNING r.session_id`,
       [hash],
     );
     if (fresh.length) {
       const session = await this.lock(fresh[0].session_id);
-      const live = session && !session.revoked_at && session.idle_expires_at > new Date() && session.absolute_expires_at > new Date();
-      return live ? { kind: 'rotated', session } : { kind: 'invalid', session };
+      return session && !session.revoked_at ? { kind: 'rotated', session } : { kind: 'invalid', session };
     }
-    const used = await queryRows<{ session_id: string }>(
+    const used = await queryRows<{ session_id: string; rotated_at: Date | null }>(
       this.uow.manager,
-      `SELECT session_id FROM account.refresh_tokens WHERE token_hash = $1`,
+      `SELECT session_id, rotated_at FROM account.refresh_tokens WHERE token_hash = $1`,
       [hash],
     );
-    if (!used.length) return { kind: 'invalid' };
+    if (!used.length || !used[0].rotated_at) return { kind: 'invalid' };
     const session = await this.lock(used[0].session_id);
-    return session ? { kind: 'reused', session } : { kind: 'invalid' };
+    const live = session && !session.revoked_at && session.idle_expires_at > new Date() && session.absolute_expires_at > new Date();
+    return live ? { kind: 'reused', session } : { kind: 'invalid', session };
   }
 
   private async lock(id: string): Promise<SessionEntity | undefined> {

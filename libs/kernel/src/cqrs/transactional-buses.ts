@@ -8,6 +8,15 @@ export interface Scoped {
   readonly scope: Scope;
 }
 
+/**
+ * A use case that spends long stretches outside the database (a bcrypt hash takes ~250 ms) must not
+ * hold a pooled connection meanwhile — nor wait for a second one while holding the first, which
+ * exhausts the pool under load. It sets `ownTransactions` and opens short units of work itself.
+ */
+export interface OwnsTransactions {
+  readonly ownTransactions: true;
+}
+
 function declaredScope(message: object): Scope | undefined {
   const scope = (message as Partial<Scoped>).scope;
   return scope && typeof scope === 'object' && 'kind' in scope ? scope : undefined;
@@ -34,7 +43,9 @@ export class TransactionalBuses implements OnModuleInit {
       Object.defineProperty(bus, 'execute', {
         configurable: true,
         value: (message: object, ...rest: unknown[]) =>
-          this.uow.run(declaredScope(message) ?? this.uow.scope ?? this.context.scope(), () => execute(message, ...rest)),
+          (message as Partial<OwnsTransactions>).ownTransactions === true && !this.uow.active
+            ? execute(message, ...rest)
+            : this.uow.run(declaredScope(message) ?? this.uow.scope ?? this.context.scope(), () => execute(message, ...rest)),
       });
     }
   }

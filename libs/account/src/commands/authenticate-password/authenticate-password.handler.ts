@@ -1,4 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Scopes, UnitOfWork } from '@user-engine/kernel';
 import { AccountAudit } from '../../account-audit';
 import { AuthErrors, signInRefusal } from '../../account.errors';
 import { LoginThrottle } from '../../auth/login-throttle';
@@ -11,7 +12,8 @@ import { AuthenticatePassword } from './authenticate-password.command';
 /**
  * The password check of a login. Unknown email and wrong password cost the same (a dummy bcrypt
  * verification) and fail the same; the account's status is only revealed to someone who knows
- * the password. Throttling comes first and a refused attempt checks nothing.
+ * the password. Throttling comes first and a refused attempt checks nothing. No connection is held
+ * while bcrypt runs.
  */
 @CommandHandler(AuthenticatePassword)
 export class AuthenticatePasswordHandler implements ICommandHandler<AuthenticatePassword, UserView> {
@@ -20,23 +22,22 @@ export class AuthenticatePasswordHandler implements ICommandHandler<Authenticate
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
     private readonly audit: AccountAudit,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async execute(c: AuthenticatePassword): Promise<UserView> {
     const email = normaliseEmail(c.email);
     const subject = { email, ip: c.client.ip };
     const { hadFailures } = await this.throttle.assertAllowed(subject, c.client);
-    const user = await this.users.findByEmail(email);
+    const user = await this.uow.run(Scopes.global, () => this.users.findByEmail(email));
     const ok = user?.password_hash ? await this.hasher.verify(c.password, user.password_hash) : await this.hasher.verifyNothing(c.password);
     if (!user || !ok) {
       const { lockedOutFor } = await this.throttle.recordFailure(subject);
-      // Failures are recorded in their own transactions: the login fails, the record stays.
       await this.audit.record('auth.login.failed', 'failure', {
         userId: user?.id,
         client: c.client,
         data: { reason: user ? 'wrong_password' : 'unknown_email' },
         actor: { type: 'anonymous' },
-        separate: true,
       });
       if (lockedOutFor) {
         await this.audit.record('auth.lockout', 'denied', {
@@ -44,23 +45,21 @@ export class AuthenticatePasswordHandler implements ICommandHandler<Authenticate
           client: c.client,
           data: { seconds: Math.ceil(lockedOutFor / 1000) },
           actor: { type: 'anonymous' },
-          separate: true,
         });
       }
       throw AuthErrors.invalidCredentials();
     }
     if (hadFailures) await this.throttle.recordSuccess(subject);
-    if (user.status !== 'active') {
-      await this.audit.record('auth.login.refused', 'denied', {
-        userId: user.id,
-        client: c.client,
-        data: { status: user.status },
-        separate: true,
-      });
-      throw signInRefusal(user.status)!;
+    const refusal = signInRefusal(user.status);
+    if (refusal) {
+      await this.audit.record('auth.login.refused', 'denied', { userId: user.id, client: c.client, data: { status: user.status } });
+      throw refusal;
     }
     // The configured cost changed since this hash was made: replace it while the password is at hand.
-    if (this.hasher.needsRehash(user.password_hash!)) await this.users.setPasswordHash(user.id, await this.hasher.hash(c.password));
+    if (this.hasher.needsRehash(user.password_hash!)) {
+      const rehashed = await this.hasher.hash(c.password);
+      await this.uow.run(Scopes.global, () => this.users.setPasswordHash(user.id, rehashed));
+    }
     return toUserView(user);
   }
 }

@@ -1,4 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Scopes, UnitOfWork } from '@user-engine/kernel';
 import { AccountErrors } from '../../account.errors';
 import { AccountAudit } from '../../account-audit';
 import { LoginThrottle } from '../../auth/login-throttle';
@@ -20,10 +21,11 @@ export class ChangePasswordHandler implements ICommandHandler<ChangePassword, vo
     private readonly revocation: SessionRevocation,
     private readonly mails: AccountMails,
     private readonly audit: AccountAudit,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async execute(c: ChangePassword): Promise<void> {
-    const user = await this.users.findById(c.userId, { lock: true });
+    const user = await this.uow.run(Scopes.global, () => this.users.findById(c.userId));
     if (!user?.email || user.status === 'deleted') throw AccountErrors.userNotFound();
     const subject = { email: user.email, ip: c.client.ip };
     await this.throttle.assertAllowed(subject, c.client);
@@ -32,18 +34,24 @@ export class ChangePasswordHandler implements ICommandHandler<ChangePassword, vo
       : await this.hasher.verifyNothing(c.currentPassword);
     if (!ok) {
       await this.throttle.recordFailure(subject);
-      await this.audit.record('account.password_change', 'failure', { userId: user.id, client: c.client, separate: true });
+      await this.audit.record('account.password_change', 'failure', { userId: user.id, client: c.client });
       throw AccountErrors.currentPasswordInvalid();
     }
     const problem = this.policy.check(c.newPassword, { email: user.email });
     if (problem) throw AccountErrors.password(problem, 'new_password');
-    await this.users.setPasswordHash(user.id, await this.hasher.hash(c.newPassword));
-    const revoked = await this.revocation.revokeAll(user.id, 'password_changed', c.sessionId);
-    await this.audit.record('account.password_changed', 'success', {
-      userId: user.id,
-      client: c.client,
-      data: { sessions_revoked: revoked },
+    const newHash = await this.hasher.hash(c.newPassword);
+    await this.uow.run(Scopes.global, async () => {
+      // The password checked above must still be the current one (no concurrent change or reset).
+      const locked = await this.users.findById(user.id, { lock: true });
+      if (!locked?.email || locked.password_hash !== user.password_hash) throw AccountErrors.currentPasswordInvalid();
+      await this.users.setPasswordHash(user.id, newHash);
+      const revoked = await this.revocation.revokeAll(user.id, 'password_changed', c.sessionId);
+      await this.audit.record('account.password_changed', 'success', {
+        userId: user.id,
+        client: c.client,
+        data: { sessions_revoked: revoked },
+      });
+      await this.mails.passwordChanged(locked.email, 'change');
     });
-    await this.mails.passwordChanged(user.email, 'change');
   }
 }

@@ -1,6 +1,9 @@
-import type { ClientInfo } from '@user-engine/kernel';
+import type { ClientInfo, OwnsTransactions } from '@user-engine/kernel';
 
-export class ConfirmPasswordReset {
+export class ConfirmPasswordReset implements OwnsTransactions {
+  /** bcrypt runs outside any transaction; the handler opens short ones around its reads and writes. */
+  readonly ownTransactions = true;
+
   constructor(
     readonly token: string,
     readonly newPassword: string,

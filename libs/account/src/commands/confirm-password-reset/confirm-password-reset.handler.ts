@@ -1,6 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { UserEmailVerified } from '@user-engine/contracts';
-import { OutboxPublisher } from '@user-engine/kernel';
+import { OutboxPublisher, Scopes, UnitOfWork } from '@user-engine/kernel';
 import { AccountErrors } from '../../account.errors';
 import { AccountAudit } from '../../account-audit';
 import { PasswordHasher } from '../../domain/password/password-hasher';
@@ -8,6 +8,7 @@ import { PasswordPolicy } from '../../domain/password/password-policy';
 import { transitionUser } from '../../domain/user-status';
 import { AccountMails } from '../../mail/account-mails';
 import { EmailTokensRepository } from '../../persistence/email-tokens.repository';
+import type { UserEntity } from '../../persistence/user.entity';
 import { UsersRepository } from '../../persistence/users.repository';
 import { SessionRevocation } from '../../tokens/session-revocation';
 import { ConfirmPasswordReset } from './confirm-password-reset.command';
@@ -15,7 +16,8 @@ import { ConfirmPasswordReset } from './confirm-password-reset.command';
 /**
  * Sets the new password, signs every session out and tells the owner by mail. A rejected password
  * leaves the link usable. Following the link proves control of the address, so an account still
- * waiting for verification becomes verified.
+ * waiting for verification becomes verified. The token is checked before the (slow) hash and
+ * consumed after it, under a lock, so it is used exactly once.
  */
 @CommandHandler(ConfirmPasswordReset)
 export class ConfirmPasswordResetHandler implements ICommandHandler<ConfirmPasswordReset, void> {
@@ -28,33 +30,50 @@ export class ConfirmPasswordResetHandler implements ICommandHandler<ConfirmPassw
     private readonly outbox: OutboxPublisher,
     private readonly mails: AccountMails,
     private readonly audit: AccountAudit,
+    private readonly uow: UnitOfWork,
   ) {}
 
+  /** The account the live token belongs to, when it may still reset its password. */
+  private async holder(token: string, lock: boolean): Promise<UserEntity | undefined> {
+    const live = await this.tokens.findLive(token, 'password_reset');
+    const user = live && (await this.users.findById(live.user_id, { lock }));
+    const usable = live && user?.email && user.email === live.email && (user.status === 'active' || user.status === 'pending_verification');
+    return usable ? user : undefined;
+  }
+
   async execute(c: ConfirmPasswordReset): Promise<void> {
-    const live = await this.tokens.findLive(c.token, 'password_reset');
-    const user = live && (await this.users.findById(live.user_id, { lock: true }));
-    if (!live || !user?.email || user.email !== live.email || (user.status !== 'active' && user.status !== 'pending_verification')) {
-      await this.audit.record('account.password_reset', 'failure', { userId: user?.id, client: c.client, separate: true });
-      throw AccountErrors.tokenInvalid();
-    }
+    const user = await this.uow.run(Scopes.global, () => this.holder(c.token, false));
+    if (!user?.email) return this.refuse(c);
     const problem = this.policy.check(c.newPassword, { email: user.email });
     if (problem) throw AccountErrors.password(problem, 'new_password');
-    await this.tokens.markUsed(c.token);
-    await this.users.setPasswordHash(user.id, await this.hasher.hash(c.newPassword));
-    if (user.status === 'pending_verification') {
-      const verifiedAt = await this.users.markEmailVerified(user.id, transitionUser(user.status, 'verify_email', false));
-      await this.outbox.publish(UserEmailVerified, {
-        aggregate: { type: 'user', id: user.id },
-        actor: { type: 'user', id: user.id },
-        payload: { user_id: user.id, email: user.email, verified_at: verifiedAt.toISOString() },
+    const newHash = await this.hasher.hash(c.newPassword);
+    const done = await this.uow.run(Scopes.global, async () => {
+      const locked = await this.holder(c.token, true);
+      if (!locked?.email) return false; // used or revoked meanwhile
+      await this.tokens.markUsed(c.token);
+      await this.users.setPasswordHash(locked.id, newHash);
+      if (locked.status === 'pending_verification') {
+        const verifiedAt = await this.users.markEmailVerified(locked.id, transitionUser(locked.status, 'verify_email', false));
+        await this.outbox.publish(UserEmailVerified, {
+          aggregate: { type: 'user', id: locked.id },
+          actor: { type: 'user', id: locked.id },
+          payload: { user_id: locked.id, email: locked.email, verified_at: verifiedAt.toISOString() },
+        });
+      }
+      const revoked = await this.revocation.revokeAll(locked.id, 'password_reset');
+      await this.audit.record('account.password_reset', 'success', {
+        userId: locked.id,
+        client: c.client,
+        data: { sessions_revoked: revoked },
       });
-    }
-    const revoked = await this.revocation.revokeAll(user.id, 'password_reset');
-    await this.audit.record('account.password_reset', 'success', {
-      userId: user.id,
-      client: c.client,
-      data: { sessions_revoked: revoked },
+      await this.mails.passwordChanged(locked.email, 'reset');
+      return true;
     });
-    await this.mails.passwordChanged(user.email, 'reset');
+    if (!done) return this.refuse(c);
+  }
+
+  private async refuse(c: ConfirmPasswordReset): Promise<never> {
+    await this.audit.record('account.password_reset', 'failure', { client: c.client });
+    throw AccountErrors.tokenInvalid();
   }
 }

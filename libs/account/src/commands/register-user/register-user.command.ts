@@ -1,6 +1,9 @@
-import type { ClientInfo } from '@user-engine/kernel';
+import type { ClientInfo, OwnsTransactions } from '@user-engine/kernel';
 
-export class RegisterUser {
+export class RegisterUser implements OwnsTransactions {
+  /** bcrypt runs outside any transaction; the handler opens short ones around its reads and writes. */
+  readonly ownTransactions = true;
+
   constructor(
     readonly email: string,
     readonly password: string,

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { UserCreated } from '@user-engine/contracts';
-import { OutboxPublisher, uuidv7 } from '@user-engine/kernel';
+import { OutboxPublisher, Scopes, UnitOfWork, uuidv7 } from '@user-engine/kernel';
 import { accountConfig, type AccountConfig } from '../../account.config';
 import { AccountErrors } from '../../account.errors';
 import { AccountAudit } from '../../account-audit';
@@ -28,6 +28,7 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUser, void> 
     private readonly outbox: OutboxPublisher,
     private readonly mails: AccountMails,
     private readonly audit: AccountAudit,
+    private readonly uow: UnitOfWork,
     @Inject(accountConfig.KEY) private readonly config: AccountConfig,
   ) {}
 
@@ -36,6 +37,10 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUser, void> 
     const problem = this.policy.check(c.password, { email });
     if (problem) throw AccountErrors.password(problem, 'password');
     const passwordHash = await this.hasher.hash(c.password);
+    await this.uow.run(Scopes.global, () => this.store(c, email, passwordHash));
+  }
+
+  private async store(c: RegisterUser, email: string, passwordHash: string): Promise<void> {
     const id = uuidv7();
     const inserted = await this.users.insertIfEmailFree({
       id,
