@@ -28,6 +28,15 @@ export const AccountErrors = {
     new DomainError('invalid', 'ACCOUNT.ID_TOKEN_INVALID', `The ID token was not accepted: ${reason}.`, {
       errors: [{ path: 'id_token', message: `id_token ${reason}`, rule: 'ACCOUNT.ID_TOKEN_INVALID' }],
     }),
+  identityProviderUnavailable: (provider: string) =>
+    new DomainError(
+      'unavailable',
+      'ACCOUNT.IDENTITY_PROVIDER_UNAVAILABLE',
+      `The keys of identity provider "${provider}" cannot be fetched; try again later.`,
+      {
+        headers: { 'Retry-After': '30' },
+      },
+    ),
   lastSignInMethod: () =>
     new DomainError(
       'conflict',

@@ -34,6 +34,7 @@ import { passwordProviders } from './passwords';
 import { EmailTokensRepository } from './persistence/email-tokens.repository';
 import { IdentitiesRepository } from './persistence/identities.repository';
 import { SessionsRepository } from './persistence/sessions.repository';
+import { UserCache } from './persistence/user-cache';
 import { UsersRepository } from './persistence/users.repository';
 import { FindUserByEmailHandler } from './queries/find-user-by-email/find-user-by-email.handler';
 import { GetUserHandler } from './queries/get-user/get-user.handler';
@@ -78,6 +79,7 @@ const QUERY_HANDLERS = [GetUserHandler, FindUserByEmailHandler, GetUsersByIdsHan
     ...COMMAND_HANDLERS,
     ...QUERY_HANDLERS,
     UsersRepository,
+    UserCache,
     SessionsRepository,
     EmailTokensRepository,
     IdentitiesRepository,

@@ -1,20 +1,38 @@
 import { Injectable } from '@nestjs/common';
 import { queryRows, Scopes, UnitOfWork } from '@user-engine/kernel';
-import type { ThrottleState } from '../domain/throttle/throttle-policy';
+import { blockAfterFailure, retryAfterMs, type ThrottleKind, type ThrottleSettings } from '../domain/throttle/throttle-policy';
+
+export interface ThrottleKey {
+  key: string;
+  kind: ThrottleKind;
+}
+
+export type AttemptVerdict =
+  | { allowed: false; retryAfterMs: number; blockedBy: ThrottleKind }
+  /** `lockedOutFor`: the block this attempt starts if it fails (it is counted as a failure up front). */
+  | { allowed: true; lockedOutFor: number };
 
 /**
  * Where the login limiter keeps its counters. PostgreSQL by default, so every replica shares them
- * with nothing else to run; a Redis store can implement the same port.
+ * with nothing else to run; a Redis store (a Lua script per attempt) can implement the same port.
+ * Check and count are one atomic step: parallel attempts cannot all pass a limit before any of
+ * them is counted.
  */
 export abstract class LoginThrottleStore {
-  /** The states of these keys (absent keys have none). */
-  abstract read(keys: readonly string[]): Promise<Map<string, ThrottleState>>;
-  /** Counts one failure (a new window when the old one has ended) and returns the state with `now`. */
-  abstract increment(key: string, windowMs: number): Promise<{ failures: number; windowStartedAt: number; now: number }>;
-  abstract block(key: string, until: number): Promise<void>;
-  abstract clear(keys: readonly string[]): Promise<void>;
+  /** Refuses while any key blocks; otherwise counts the attempt as a failure on every key. */
+  abstract attempt(keys: readonly ThrottleKey[], settings: ThrottleSettings): Promise<AttemptVerdict>;
+  /** The attempt succeeded: the account's counters are cleared and the IP's un-counts it. */
+  abstract succeeded(keys: readonly ThrottleKey[], settings: ThrottleSettings): Promise<void>;
   /** Forgets keys whose window ended and that block nothing. */
   abstract sweep(windowMs: number): Promise<number>;
+}
+
+interface Row {
+  key: string;
+  failures: number;
+  window_started_at: Date;
+  blocked_until: Date | null;
+  now: Date;
 }
 
 @Injectable()
@@ -28,53 +46,69 @@ export class PostgresLoginThrottleStore extends LoginThrottleStore {
     return this.uow.runSeparately(Scopes.global, work);
   }
 
-  async read(keys: readonly string[]): Promise<Map<string, ThrottleState>> {
-    const rows = await this.run((m) =>
-      queryRows<{ key: string; failures: number; window_started_at: Date; blocked_until: Date | null }>(
+  attempt(keys: readonly ThrottleKey[], s: ThrottleSettings): Promise<AttemptVerdict> {
+    return this.run(async (m) => {
+      const names = keys.map((k) => k.key);
+      await m.query(
+        `INSERT INTO account.login_throttle (key, failures, window_started_at) SELECT k, 0, now() FROM unnest($1::text[]) k
+         ON CONFLICT (key) DO NOTHING`,
+        [names],
+      );
+      // Rows locked in key order: concurrent attempts on the same keys queue here, never deadlock.
+      const rows = await queryRows<Row>(
         m,
-        `SELECT key, failures, window_started_at, blocked_until FROM account.login_throttle WHERE key = ANY($1::text[])`,
-        [keys],
-      ),
-    );
-    return new Map(
-      rows.map((r) => [
-        r.key,
-        { failures: r.failures, windowStartedAt: r.window_started_at.getTime(), blockedUntil: r.blocked_until?.getTime() ?? null },
-      ]),
-    );
+        `SELECT key, failures, window_started_at, blocked_until, now() AS now FROM account.login_throttle
+          WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE`,
+        [names],
+      );
+      const now = rows[0].now.getTime();
+      let verdict: AttemptVerdict = { allowed: true, lockedOutFor: 0 };
+      for (const k of keys) {
+        const r = rows.find((x) => x.key === k.key)!;
+        const wait = retryAfterMs(
+          { failures: r.failures, windowStartedAt: r.window_started_at.getTime(), blockedUntil: r.blocked_until?.getTime() ?? null },
+          now,
+        );
+        if (wait > (verdict.allowed ? 0 : verdict.retryAfterMs)) verdict = { allowed: false, retryAfterMs: wait, blockedBy: k.kind };
+      }
+      if (!verdict.allowed) {
+        // A refused attempt is not counted, and leaves no empty counters behind.
+        await m.query(`DELETE FROM account.login_throttle WHERE key = ANY($1::text[]) AND failures = 0`, [names]);
+        return verdict;
+      }
+      let lockedOutFor = 0;
+      for (const k of keys) {
+        const r = rows.find((x) => x.key === k.key)!;
+        const fresh = r.window_started_at.getTime() + s.windowMs <= now;
+        const state = { failures: fresh ? 1 : r.failures + 1, windowStartedAt: fresh ? now : r.window_started_at.getTime() };
+        const until = blockAfterFailure(k.kind, state, now, s);
+        if (until !== null) lockedOutFor = Math.max(lockedOutFor, until - now);
+        await m.query(
+          `UPDATE account.login_throttle
+              SET failures = $2, window_started_at = to_timestamp($3::double precision / 1000),
+                  blocked_until = to_timestamp($4::double precision / 1000), updated_at = now()
+            WHERE key = $1`,
+          [k.key, state.failures, state.windowStartedAt, until],
+        );
+      }
+      return { allowed: true, lockedOutFor };
+    });
   }
 
-  async increment(key: string, windowMs: number): Promise<{ failures: number; windowStartedAt: number; now: number }> {
-    const [row] = await this.run((m) =>
-      queryRows<{ failures: number; window_started_at: Date; now: Date }>(
-        m,
-        `INSERT INTO account.login_throttle AS t (key, failures, window_started_at, updated_at)
-         VALUES ($1, 1, now(), now())
-         ON CONFLICT (key) DO UPDATE SET
-           failures = CASE WHEN t.window_started_at <= now() - $2::bigint * interval '1 millisecond' THEN 1 ELSE t.failures + 1 END,
-           window_started_at = CASE WHEN t.window_started_at <= now() - $2::bigint * interval '1 millisecond' THEN now()
-                                    ELSE t.window_started_at END,
-           blocked_until = CASE WHEN t.window_started_at <= now() - $2::bigint * interval '1 millisecond' THEN NULL
-                                ELSE t.blocked_until END,
-           updated_at = now()
-         RETURNING failures, window_started_at, now() AS now`,
-        [key, windowMs],
-      ),
-    );
-    return { failures: row.failures, windowStartedAt: row.window_started_at.getTime(), now: row.now.getTime() };
-  }
-
-  async block(key: string, until: number): Promise<void> {
-    await this.run((m) =>
-      m.query(
-        `UPDATE account.login_throttle SET blocked_until = GREATEST(blocked_until, to_timestamp($2::double precision / 1000)) WHERE key = $1`,
-        [key, until],
-      ),
-    );
-  }
-
-  async clear(keys: readonly string[]): Promise<void> {
-    await this.run((m) => m.query(`DELETE FROM account.login_throttle WHERE key = ANY($1::text[])`, [keys]));
+  async succeeded(keys: readonly ThrottleKey[], s: ThrottleSettings): Promise<void> {
+    await this.run(async (m) => {
+      const account = keys.filter((k) => k.kind !== 'ip').map((k) => k.key);
+      const ip = keys.filter((k) => k.kind === 'ip').map((k) => k.key);
+      await m.query(`DELETE FROM account.login_throttle WHERE key = ANY($1::text[])`, [account]);
+      await m.query(
+        `UPDATE account.login_throttle
+            SET failures = GREATEST(failures - 1, 0),
+                blocked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE blocked_until END
+          WHERE key = ANY($1::text[])`,
+        [ip, s.maxPerIp],
+      );
+      await m.query(`DELETE FROM account.login_throttle WHERE key = ANY($1::text[]) AND failures = 0`, [ip]);
+    });
   }
 
   async sweep(windowMs: number): Promise<number> {

@@ -46,11 +46,17 @@ export class OidcIdTokens {
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw AccountErrors.idTokenInvalid('has expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) throw AccountErrors.idTokenInvalid(`has an unexpected "${err.claim}" claim`);
-      if (err instanceof joseErrors.JWKSTimeout || (err instanceof joseErrors.JOSEError && err.code === 'ERR_JOSE_GENERIC')) {
-        throw AccountErrors.idTokenInvalid('could not be checked against the provider keys');
+      // The provider's keys could not be had (timeout, non-200 answer, connection refused — fetch's
+      // TypeError, matched by name as it may come from another realm): the token was never judged.
+      const name = (err as Error)?.name;
+      if (
+        err instanceof joseErrors.JWKSTimeout ||
+        (err instanceof joseErrors.JOSEError && err.code === 'ERR_JOSE_GENERIC') ||
+        name === 'TypeError'
+      ) {
+        throw AccountErrors.identityProviderUnavailable(provider);
       }
-      if (err instanceof joseErrors.JOSEError || err instanceof TypeError)
-        throw AccountErrors.idTokenInvalid('is not validly signed by the provider');
+      if (err instanceof joseErrors.JOSEError) throw AccountErrors.idTokenInvalid('is not validly signed by the provider');
       throw err;
     }
   }

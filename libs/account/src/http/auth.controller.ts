@@ -58,7 +58,10 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with a linked external identity (an ID token of a configured OIDC provider)' })
   @ApiOkResponse({ type: LoginResponse })
-  @ApiProblems(INVALID, [400, 'ACCOUNT.UNKNOWN_PROVIDER', 'ACCOUNT.ID_TOKEN_INVALID'], [401, 'AUTH.INVALID_CREDENTIALS'], REFUSED_ACCOUNT)
+  @ApiProblems(INVALID, [400, 'ACCOUNT.UNKNOWN_PROVIDER', 'ACCOUNT.ID_TOKEN_INVALID'], [401, 'AUTH.INVALID_CREDENTIALS'], REFUSED_ACCOUNT, [
+    503,
+    'ACCOUNT.IDENTITY_PROVIDER_UNAVAILABLE',
+  ])
   async loginExternal(@Body() body: ExternalLoginDto, @CurrentClient() client: ClientInfo): Promise<LoginResponse> {
     const user = await this.commands.execute<AuthenticateIdentity, UserView>(
       new AuthenticateIdentity(body.provider, body.id_token, client),

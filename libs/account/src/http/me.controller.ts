@@ -115,7 +115,12 @@ export class MeController {
   })
   @ApiCreatedResponse({ type: IdentityResponse })
   @ApiOkResponse({ type: IdentityResponse })
-  @ApiProblems(INVALID, [400, 'ACCOUNT.UNKNOWN_PROVIDER', 'ACCOUNT.ID_TOKEN_INVALID'], [409, 'ACCOUNT.IDENTITY_TAKEN'])
+  @ApiProblems(
+    INVALID,
+    [400, 'ACCOUNT.UNKNOWN_PROVIDER', 'ACCOUNT.ID_TOKEN_INVALID'],
+    [409, 'ACCOUNT.IDENTITY_TAKEN'],
+    [503, 'ACCOUNT.IDENTITY_PROVIDER_UNAVAILABLE'],
+  )
   async link(
     @Body() body: ExternalLoginDto,
     @CurrentPrincipal() principal: Principal,

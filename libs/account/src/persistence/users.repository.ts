@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { queryRows, UnitOfWork } from '@user-engine/kernel';
 import type { UserStatus } from '../domain/user-status';
+import { UserCache } from './user-cache';
 import { UserEntity } from './user.entity';
 
 const COLUMNS = `id, email, email_verified_at, status, display_name, password_hash, sessions_revoked_before, created_at, updated_at, deleted_at`;
@@ -8,7 +9,10 @@ const COLUMNS = `id, email, email_verified_at, status, display_name, password_ha
 /** account.users, in the caller's unit of work. */
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly cache: UserCache,
+  ) {}
 
   async findById(id: string, options: { lock?: boolean } = {}): Promise<UserEntity | undefined> {
     const rows = await queryRows<UserEntity>(
@@ -46,6 +50,7 @@ export class UsersRepository {
 
   async setPasswordHash(id: string, hash: string): Promise<void> {
     await this.uow.manager.query(`UPDATE account.users SET password_hash = $2, updated_at = now() WHERE id = $1`, [id, hash]);
+    await this.cache.changed(id);
   }
 
   async markEmailVerified(id: string, status: UserStatus): Promise<Date> {
@@ -54,11 +59,13 @@ export class UsersRepository {
       `UPDATE account.users SET email_verified_at = now(), status = $2, updated_at = now() WHERE id = $1 RETURNING email_verified_at`,
       [id, status],
     );
+    await this.cache.changed(id);
     return row.email_verified_at;
   }
 
   async setStatus(id: string, status: UserStatus): Promise<void> {
     await this.uow.manager.query(`UPDATE account.users SET status = $2, updated_at = now() WHERE id = $1`, [id, status]);
+    await this.cache.changed(id);
   }
 
   /** Access tokens issued before now are refused from here on; returns the instant (ms). */
@@ -81,6 +88,7 @@ export class UsersRepository {
         WHERE id = $1 RETURNING deleted_at`,
       [id],
     );
+    await this.cache.changed(id);
     return row.deleted_at;
   }
 }

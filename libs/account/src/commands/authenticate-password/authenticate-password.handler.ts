@@ -28,11 +28,10 @@ export class AuthenticatePasswordHandler implements ICommandHandler<Authenticate
   async execute(c: AuthenticatePassword): Promise<UserView> {
     const email = normaliseEmail(c.email);
     const subject = { email, ip: c.client.ip };
-    const { hadFailures } = await this.throttle.assertAllowed(subject, c.client);
+    const { lockedOutFor } = await this.throttle.begin(subject, c.client);
     const user = await this.uow.run(Scopes.global, () => this.users.findByEmail(email));
     const ok = user?.password_hash ? await this.hasher.verify(c.password, user.password_hash) : await this.hasher.verifyNothing(c.password);
     if (!user || !ok) {
-      const { lockedOutFor } = await this.throttle.recordFailure(subject);
       await this.audit.record('auth.login.failed', 'failure', {
         userId: user?.id,
         client: c.client,
@@ -49,7 +48,7 @@ export class AuthenticatePasswordHandler implements ICommandHandler<Authenticate
       }
       throw AuthErrors.invalidCredentials();
     }
-    if (hadFailures) await this.throttle.recordSuccess(subject);
+    await this.throttle.succeeded(subject);
     const refusal = signInRefusal(user.status);
     if (refusal) {
       await this.audit.record('auth.login.refused', 'denied', { userId: user.id, client: c.client, data: { status: user.status } });

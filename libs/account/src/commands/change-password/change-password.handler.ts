@@ -28,15 +28,15 @@ export class ChangePasswordHandler implements ICommandHandler<ChangePassword, vo
     const user = await this.uow.run(Scopes.global, () => this.users.findById(c.userId));
     if (!user?.email || user.status === 'deleted') throw AccountErrors.userNotFound();
     const subject = { email: user.email, ip: c.client.ip };
-    await this.throttle.assertAllowed(subject, c.client);
+    await this.throttle.begin(subject, c.client);
     const ok = user.password_hash
       ? await this.hasher.verify(c.currentPassword, user.password_hash)
       : await this.hasher.verifyNothing(c.currentPassword);
     if (!ok) {
-      await this.throttle.recordFailure(subject);
       await this.audit.record('account.password_change', 'failure', { userId: user.id, client: c.client });
       throw AccountErrors.currentPasswordInvalid();
     }
+    await this.throttle.succeeded(subject);
     const problem = this.policy.check(c.newPassword, { email: user.email });
     if (problem) throw AccountErrors.password(problem, 'new_password');
     const newHash = await this.hasher.hash(c.newPassword);
