@@ -2,6 +2,12 @@ import type { MigrationClass } from '@user-engine/kernel';
 import { KernelFoundation1795300000000 } from './1795300000000-kernel-foundation';
 import { DevMailbox1795300000001 } from './1795300000001-dev-mailbox';
 import { Account1795400000000 } from './1795400000000-account';
+import { AuditPlatformAppend1795400000001 } from './1795400000001-audit-platform-append';
 
 /** One ordered sequence for all modules. Append only; never reorder or edit an applied migration. */
-export const MIGRATIONS: readonly MigrationClass[] = [KernelFoundation1795300000000, DevMailbox1795300000001, Account1795400000000];
+export const MIGRATIONS: readonly MigrationClass[] = [
+  KernelFoundation1795300000000,
+  DevMailbox1795300000001,
+  Account1795400000000,
+  AuditPlatformAppend1795400000001,
+];

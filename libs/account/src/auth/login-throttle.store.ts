@@ -77,38 +77,40 @@ export class PostgresLoginThrottleStore extends LoginThrottleStore {
         return verdict;
       }
       let lockedOutFor = 0;
-      for (const k of keys) {
+      const updates = keys.map((k) => {
         const r = rows.find((x) => x.key === k.key)!;
         const fresh = r.window_started_at.getTime() + s.windowMs <= now;
         const state = { failures: fresh ? 1 : r.failures + 1, windowStartedAt: fresh ? now : r.window_started_at.getTime() };
         const until = blockAfterFailure(k.kind, state, now, s);
         if (until !== null) lockedOutFor = Math.max(lockedOutFor, until - now);
-        await m.query(
-          `UPDATE account.login_throttle
-              SET failures = $2, window_started_at = to_timestamp($3::double precision / 1000),
-                  blocked_until = to_timestamp($4::double precision / 1000), updated_at = now()
-            WHERE key = $1`,
-          [k.key, state.failures, state.windowStartedAt, until],
-        );
-      }
+        return { key: k.key, ...state, until };
+      });
+      await m.query(
+        `UPDATE account.login_throttle t
+            SET failures = u.failures, window_started_at = to_timestamp(u.started / 1000),
+                blocked_until = to_timestamp(u.until / 1000), updated_at = now()
+           FROM unnest($1::text[], $2::int[], $3::double precision[], $4::double precision[]) AS u(key, failures, started, until)
+          WHERE t.key = u.key`,
+        [updates.map((u) => u.key), updates.map((u) => u.failures), updates.map((u) => u.windowStartedAt), updates.map((u) => u.until)],
+      );
       return { allowed: true, lockedOutFor };
     });
   }
 
   async succeeded(keys: readonly ThrottleKey[], s: ThrottleSettings): Promise<void> {
-    await this.run(async (m) => {
-      const account = keys.filter((k) => k.kind !== 'ip').map((k) => k.key);
-      const ip = keys.filter((k) => k.kind === 'ip').map((k) => k.key);
-      await m.query(`DELETE FROM account.login_throttle WHERE key = ANY($1::text[])`, [account]);
-      await m.query(
-        `UPDATE account.login_throttle
-            SET failures = GREATEST(failures - 1, 0),
-                blocked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE blocked_until END
-          WHERE key = ANY($1::text[])`,
-        [ip, s.maxPerIp],
-      );
-      await m.query(`DELETE FROM account.login_throttle WHERE key = ANY($1::text[]) AND failures = 0`, [ip]);
-    });
+    const account = keys.filter((k) => k.kind !== 'ip').map((k) => k.key);
+    const ip = keys.filter((k) => k.kind === 'ip').map((k) => k.key);
+    // One statement: the account's counters go, the IP's is decremented (and dropped at zero).
+    await this.run((m) =>
+      m.query(
+        `WITH cleared AS (DELETE FROM account.login_throttle WHERE key = ANY($1::text[])),
+              emptied AS (DELETE FROM account.login_throttle WHERE key = ANY($2::text[]) AND failures <= 1)
+         UPDATE account.login_throttle
+            SET failures = failures - 1, blocked_until = CASE WHEN failures - 1 < $3 THEN NULL ELSE blocked_until END
+          WHERE key = ANY($2::text[]) AND failures > 1`,
+        [account, ip, s.maxPerIp],
+      ),
+    );
   }
 
   async sweep(windowMs: number): Promise<number> {

@@ -21,13 +21,27 @@ export class SessionsRepository {
     userAgent: string | null;
     idleTtl: number;
     absoluteTtl: number;
+    /** The hash of the session's first refresh token, stored in the same statement. */
+    refreshTokenHash: Buffer;
   }): Promise<SessionEntity> {
     const [row] = await queryRows<SessionEntity>(
       this.uow.manager,
-      `INSERT INTO account.sessions (id, user_id, amr, ip, user_agent, idle_expires_at, absolute_expires_at)
-       VALUES ($1, $2, $3, $4, $5, now() + ${ms.replace('%d', '6')}, now() + ${ms.replace('%d', '7')})
-       RETURNING ${COLUMNS}`,
-      [input.id, input.userId, input.amr, input.ip, input.userAgent, Math.min(input.idleTtl, input.absoluteTtl), input.absoluteTtl],
+      `WITH s AS (
+         INSERT INTO account.sessions (id, user_id, amr, ip, user_agent, idle_expires_at, absolute_expires_at)
+         VALUES ($1, $2, $3, $4, $5, now() + ${ms.replace('%d', '6')}, now() + ${ms.replace('%d', '7')})
+         RETURNING ${COLUMNS}
+       ), r AS (INSERT INTO account.refresh_tokens (token_hash, session_id) SELECT $8, id FROM s)
+       SELECT * FROM s`,
+      [
+        input.id,
+        input.userId,
+        input.amr,
+        input.ip,
+        input.userAgent,
+        Math.min(input.idleTtl, input.absoluteTtl),
+        input.absoluteTtl,
+        input.refreshTokenHash,
+      ],
     );
     return row;
   }

@@ -25,6 +25,7 @@ export class TokenPairs {
 
   /** Opens a session for a user who just proved who they are, and issues its first pair. */
   async startSession(userId: string, amr: readonly string[], client: ClientInfo): Promise<TokenPair> {
+    const refresh = newSecureToken();
     const session = await this.sessions.create({
       id: uuidv7(),
       userId,
@@ -33,17 +34,22 @@ export class TokenPairs {
       userAgent: client.userAgent,
       idleTtl: this.config.sessionIdleTtl,
       absoluteTtl: this.config.sessionAbsoluteTtl,
+      refreshTokenHash: refresh.hash,
     });
-    return this.issue(userId, session.id, amr);
+    return this.pair(userId, session.id, amr, refresh.token);
   }
 
   /** A new pair for an existing session (the caller has rotated the old refresh token). */
   async issue(userId: string, sessionId: string, amr: readonly string[]): Promise<TokenPair> {
     const refresh = newSecureToken();
     await this.sessions.addRefreshToken(sessionId, refresh.hash);
+    return this.pair(userId, sessionId, amr, refresh.token);
+  }
+
+  private async pair(userId: string, sessionId: string, amr: readonly string[], refreshToken: string): Promise<TokenPair> {
     return {
       access_token: await this.accessTokens.issue({ userId, sessionId, amr }),
-      refresh_token: refresh.token,
+      refresh_token: refreshToken,
       token_type: 'Bearer',
       expires_in: this.accessTokens.lifetimeSeconds,
       session_id: sessionId,

@@ -91,11 +91,12 @@ export class AuditLog implements OnApplicationBootstrap, BeforeApplicationShutdo
     const scope = this.uow.scope;
     if (!scope || options.separate) {
       await this.uow.runSeparately(tenantId ? Scopes.tenant(tenantId) : Scopes.platform, (m) => m.query(sql, params));
-    } else if (scope.kind === 'platform' || (scope.kind === 'tenant' && scope.tenantId === tenantId)) {
+    } else if (scope.kind === 'platform' || tenantId === null || (scope.kind === 'tenant' && scope.tenantId === tenantId)) {
+      // Platform-chain entries may be appended by the application role from any scope.
       await this.uow.manager.query(sql, params);
     } else {
-      // The entry belongs to another chain than the transaction's scope (a platform entry from a
-      // global or tenant transaction): insert it as the platform role, then return to the app role.
+      // The entry belongs to another tenant's chain than the transaction's scope: insert it as the
+      // platform role, then return to the app role.
       const m = this.uow.manager;
       await m.query(`SET LOCAL ROLE ${PLATFORM_ROLE}`);
       try {

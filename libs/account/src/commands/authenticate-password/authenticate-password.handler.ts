@@ -28,8 +28,11 @@ export class AuthenticatePasswordHandler implements ICommandHandler<Authenticate
   async execute(c: AuthenticatePassword): Promise<UserView> {
     const email = normaliseEmail(c.email);
     const subject = { email, ip: c.client.ip };
+    // The account is looked up while the limits are checked (a refused attempt ignores it).
+    const lookup = this.uow.run(Scopes.global, () => this.users.findByEmail(email));
+    lookup.catch(() => undefined);
     const { lockedOutFor } = await this.throttle.begin(subject, c.client);
-    const user = await this.uow.run(Scopes.global, () => this.users.findByEmail(email));
+    const user = await lookup;
     const ok = user?.password_hash ? await this.hasher.verify(c.password, user.password_hash) : await this.hasher.verifyNothing(c.password);
     if (!user || !ok) {
       await this.audit.record('auth.login.failed', 'failure', {
