@@ -9,8 +9,9 @@ export const TABLE_END = '<!-- config-table:end -->';
 function namespaces() {
   // Referencing the configs makes sure their modules are loaded (and so registered).
   const declared = [...KERNEL_CONFIGS, appConfig, ...Object.values(FEATURE_MODULES).flatMap((m) => m.configs ?? [])];
-  const names = new Set(declared.map((c) => c.namespace));
-  return CONFIG_REGISTRY.filter((r) => names.has(r.namespace));
+  // In declaration order (kernel, app, modules), whatever order the imports registered them in.
+  const order = [...new Set(declared.map((c) => c.namespace))];
+  return order.map((name) => CONFIG_REGISTRY.find((r) => r.namespace === name)!).filter(Boolean);
 }
 
 function escape(text: string): string {

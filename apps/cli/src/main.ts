@@ -55,7 +55,8 @@ async function withDatabaseUrl<T>(work: (url: string) => Promise<T>): Promise<T>
 
 /** The application's providers without HTTP or background workers, for operator commands. */
 async function withAppContext<T>(work: (ctx: INestApplicationContext) => Promise<T>): Promise<T> {
-  const env = { ...process.env, OUTBOX_DISPATCHER_ENABLED: 'false' };
+  // Operator commands neither dispatch events nor create or rotate keys as a side effect.
+  const env = { ...process.env, OUTBOX_DISPATCHER_ENABLED: 'false', ACCOUNT_KEY_ROTATION_ENABLED: 'false' };
   // Warnings go to stderr: stdout carries the command's output (JSON for `audit verify`).
   const logger = new ConsoleLogger('cli', { logLevels: ['error', 'warn'] });
   logger.warn = (message: unknown, context?: string) => logger.error(message, undefined, context);

@@ -79,6 +79,11 @@ export const accountConfig = defineConfig('account', {
     default: 30 * 86_400_000,
     description: 'Age at which the token-signing key is replaced automatically (`cli keys rotate` does it on demand).',
   }),
+  keyRotationEnabled: env.bool('ACCOUNT_KEY_ROTATION_ENABLED', {
+    default: true,
+    description:
+      'Create the first signing key and rotate it on schedule in this process (the CLI turns it off; `keys rotate` still works).',
+  }),
   verificationTokenTtl: env.duration('ACCOUNT_VERIFICATION_TOKEN_TTL', {
     default: 86_400_000,
     description: 'Validity of email-verification links.',

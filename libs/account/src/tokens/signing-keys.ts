@@ -68,6 +68,7 @@ export class SigningKeys implements OnModuleInit, OnApplicationBootstrap, Before
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.keyRotationEnabled) return this.reload();
     await this.rotateIfDue();
     // Checks the key's age a few times per rotation interval (at most hourly); one process rotates.
     const every = Math.max(1000, Math.min(this.config.keyRotationInterval / 4, 3_600_000));
@@ -177,6 +178,11 @@ export class SigningKeys implements OnModuleInit, OnApplicationBootstrap, Before
     }
     this.keys = keys;
     this.current = [...keys.values()].find((k) => k.retiredAt === null && k.privateKey);
+    const newest = [...keys.values()].find((k) => k.retiredAt === null);
+    if (newest && !newest.privateKey) {
+      // Another process created it under a KEYS_ENCRYPTION_KEY this one does not have.
+      this.logger.error(`the current signing key ${newest.kid} cannot be decrypted: do all instances share KEYS_ENCRYPTION_KEY?`);
+    }
   }
 
   private encrypt(plain: Buffer, kid: string): Buffer {
