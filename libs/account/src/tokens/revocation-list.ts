@@ -19,6 +19,8 @@ type Message = { s: string } | { u: string; b: number };
 export class RevocationList implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private sessions = new Map<string, number>();
   private users = new Map<string, number>();
+  /** Messages heard while a reload runs: its snapshot may predate them, so they are applied again. */
+  private heardDuringReload?: Message[];
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -68,12 +70,24 @@ export class RevocationList implements OnModuleInit, OnApplicationBootstrap, Bef
   }
 
   private apply(message: Message): void {
+    this.heardDuringReload?.push(message);
     const now = Date.now();
     if ('s' in message) this.sessions.set(message.s, now);
     else if ((this.users.get(message.u) ?? 0) < message.b) this.users.set(message.u, message.b);
   }
 
   async reload(): Promise<void> {
+    const heard: Message[] = [];
+    this.heardDuringReload = heard;
+    try {
+      await this.load();
+    } finally {
+      if (this.heardDuringReload === heard) this.heardDuringReload = undefined;
+    }
+    for (const m of heard) this.apply(m);
+  }
+
+  private async load(): Promise<void> {
     const since = [this.horizon];
     const [sessions, users] = await this.uow.run(Scopes.global, async (m) => [
       await queryRows<{ id: string; at: Date }>(

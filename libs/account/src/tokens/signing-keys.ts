@@ -52,6 +52,8 @@ export class SigningKeys implements OnModuleInit, OnApplicationBootstrap, Before
   private keys = new Map<string, LoadedKey>();
   private current?: LoadedKey;
   private lastReload = 0;
+  private reloads = 0;
+  private latest: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -153,8 +155,17 @@ export class SigningKeys implements OnModuleInit, OnApplicationBootstrap, Before
     return kid;
   }
 
-  async reload(): Promise<void> {
+  /** Resolves once the keys of a load started no earlier than this call are installed. */
+  reload(): Promise<void> {
     this.lastReload = Date.now();
+    // Reloads may overlap (a NOTIFY during one); only the latest started installs its result, and
+    // an earlier one waits for it.
+    const seq = ++this.reloads;
+    this.latest = this.load(seq);
+    return this.latest;
+  }
+
+  private async load(seq: number): Promise<void> {
     const rows = await this.uow.run(Scopes.global, (m) =>
       queryRows<SigningKeyEntity>(
         m,
@@ -176,6 +187,7 @@ export class SigningKeys implements OnModuleInit, OnApplicationBootstrap, Before
         retiredAt: r.retired_at?.getTime() ?? null,
       });
     }
+    if (seq !== this.reloads) return this.latest;
     this.keys = keys;
     this.current = [...keys.values()].find((k) => k.retiredAt === null && k.privateKey);
     const newest = [...keys.values()].find((k) => k.retiredAt === null);
