@@ -18,8 +18,9 @@ export class LocalAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest & { user?: UserView }>();
+    const request = http.getRequest<FastifyRequest & { user?: UserView; authenticatedAt?: Date }>();
     await pipe.transform(request.body, { type: 'body', metatype: LoginDto });
+    request.authenticatedAt = new Date();
     request.user = await this.passport.authenticate<UserView>(
       'local',
       request,

@@ -46,10 +46,12 @@ export class AuthController {
   @ApiProblems(INVALID, [401, 'AUTH.INVALID_CREDENTIALS'], REFUSED_ACCOUNT, [429, 'AUTH.TOO_MANY_ATTEMPTS'])
   async login(
     @Body() _body: LoginDto,
-    @Req() request: FastifyRequest & { user: UserView },
+    @Req() request: FastifyRequest & { user: UserView; authenticatedAt: Date },
     @CurrentClient() client: ClientInfo,
   ): Promise<LoginResponse> {
-    const pair = await this.commands.execute<StartSession, TokenPair>(new StartSession(request.user.id, ['pwd'], client));
+    const pair = await this.commands.execute<StartSession, TokenPair>(
+      new StartSession(request.user.id, ['pwd'], client, request.authenticatedAt),
+    );
     return { ...pair, user: request.user };
   }
 
@@ -63,10 +65,11 @@ export class AuthController {
     'ACCOUNT.IDENTITY_PROVIDER_UNAVAILABLE',
   ])
   async loginExternal(@Body() body: ExternalLoginDto, @CurrentClient() client: ClientInfo): Promise<LoginResponse> {
+    const authenticatedAt = new Date();
     const user = await this.commands.execute<AuthenticateIdentity, UserView>(
       new AuthenticateIdentity(body.provider, body.id_token, client),
     );
-    const pair = await this.commands.execute<StartSession, TokenPair>(new StartSession(user.id, ['fed'], client));
+    const pair = await this.commands.execute<StartSession, TokenPair>(new StartSession(user.id, ['fed'], client, authenticatedAt));
     return { ...pair, user };
   }
 

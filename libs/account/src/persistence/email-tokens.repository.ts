@@ -26,12 +26,19 @@ export class EmailTokensRepository {
     return token;
   }
 
-  /** The live token's owner, locked; undefined when it is unknown, used or expired. */
-  async findLive(token: string, purpose: EmailTokenPurpose): Promise<{ user_id: string; email: string } | undefined> {
+  /**
+   * The live token's owner (the row locked with `lock`); undefined when it is unknown, used or
+   * expired. Lock the user row first: issuing a link takes the user, then the tokens.
+   */
+  async findLive(
+    token: string,
+    purpose: EmailTokenPurpose,
+    options: { lock: boolean },
+  ): Promise<{ user_id: string; email: string } | undefined> {
     const [row] = await queryRows<{ user_id: string; email: string }>(
       this.uow.manager,
       `SELECT user_id, email FROM account.email_tokens
-        WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() FOR UPDATE`,
+        WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()${options.lock ? ' FOR UPDATE' : ''}`,
       [hashSecureToken(token), purpose],
     );
     return row;

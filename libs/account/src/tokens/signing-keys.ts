@@ -66,7 +66,7 @@ export class SigningKeys implements OnModuleInit, OnApplicationBootstrap, Before
   }
 
   onModuleInit(): void {
-    this.notifications.subscribe(CHANNEL, { onMessage: () => void this.reload(), onResync: () => this.reload() });
+    this.notifications.subscribe(CHANNEL, { onMessage: () => this.reloadInBackground(), onResync: () => this.reload() });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -97,7 +97,7 @@ export class SigningKeys implements OnModuleInit, OnApplicationBootstrap, Before
     const key = this.keys.get(kid);
     if (key && this.isPublished(key)) return key;
     // Another process may have rotated a moment ago: look again, at most every 5 seconds.
-    if (!key && Date.now() - this.lastReload > 5000) void this.reload();
+    if (!key && Date.now() - this.lastReload > 5000) this.reloadInBackground();
     return undefined;
   }
 
@@ -153,6 +153,10 @@ export class SigningKeys implements OnModuleInit, OnApplicationBootstrap, Before
     ]);
     await m.query(`SELECT pg_notify($1, $2)`, [CHANNEL, kid]);
     return kid;
+  }
+
+  private reloadInBackground(): void {
+    this.reload().catch((err: Error) => this.logger.error(`signing keys not reloaded: ${err.message}`));
   }
 
   /** Resolves once the keys of a load started no earlier than this call are installed. */

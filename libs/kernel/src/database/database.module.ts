@@ -27,7 +27,10 @@ export function createAppDataSource(url: string, config: DatabaseConfig, entitie
       max: config.poolSize,
       application_name: 'user-engine',
       // Startup parameters: the session's role, and a server-side statement timeout.
-      options: `-c role=${APP_ROLE} -c statement_timeout=${config.statementTimeout}`,
+      // A transaction left idle (a bug holding a connection) is ended by the server after a minute.
+      options: `-c role=${APP_ROLE} -c statement_timeout=${config.statementTimeout} -c idle_in_transaction_session_timeout=60000`,
+      // An exhausted pool fails a request after 10 s instead of hanging it forever.
+      connectionTimeoutMillis: 10_000,
     },
   });
 }

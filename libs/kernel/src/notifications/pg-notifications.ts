@@ -28,6 +28,7 @@ export class PgNotifications implements OnApplicationBootstrap, BeforeApplicatio
   private client?: Client;
   private running = false;
   private retry?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(
     @Inject(RESOLVED_DATABASE) private readonly database: ResolvedDatabase,
@@ -59,13 +60,14 @@ export class PgNotifications implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     clearTimeout(this.retry);
+    clearInterval(this.heartbeat);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.database.url, application_name: 'user-engine-notifications' });
+    const client = new Client({ connectionString: this.database.url, application_name: 'user-engine-notifications', keepAlive: true });
     client.on('error', (err) => this.lost(client, err));
     client.on('notification', (n) => {
       for (const s of this.subscribers.get(n.channel) ?? []) {
@@ -89,6 +91,13 @@ export class PgNotifications implements OnApplicationBootstrap, BeforeApplicatio
       return;
     }
     this.client = client;
+    // A connection dropped silently (a NAT or proxy idle timeout) raises no error by itself: a
+    // heartbeat query notices it, and the reconnect resyncs what was missed.
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      client.query('SELECT 1').catch((err: Error) => this.lost(client, err));
+    }, 30_000);
+    this.heartbeat.unref();
     await this.resync();
   }
 

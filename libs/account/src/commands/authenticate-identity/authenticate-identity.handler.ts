@@ -1,4 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Scopes, UnitOfWork } from '@user-engine/kernel';
 import { AccountAudit } from '../../account-audit';
 import { AuthErrors, signInRefusal } from '../../account.errors';
 import { OidcIdTokens } from '../../auth/oidc-id-tokens';
@@ -14,17 +15,20 @@ export class AuthenticateIdentityHandler implements ICommandHandler<Authenticate
     private readonly identities: IdentitiesRepository,
     private readonly idTokens: OidcIdTokens,
     private readonly audit: AccountAudit,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async execute(c: AuthenticateIdentity): Promise<UserView> {
+    // The provider's keys may take a network round trip: verified before any connection is taken.
     const verified = await this.idTokens.verify(c.provider, c.idToken);
-    const identity = await this.identities.find(verified.provider, verified.subject);
-    const user = identity && (await this.users.findById(identity.user_id));
+    const { identity, user } = await this.uow.run(Scopes.global, async () => {
+      const found = await this.identities.find(verified.provider, verified.subject);
+      return { identity: found, user: found && (await this.users.findById(found.user_id)) };
+    });
     if (!identity || !user) {
       await this.audit.record('auth.login.failed', 'failure', {
         client: c.client,
         data: { reason: 'identity_not_linked', provider: c.provider },
-        separate: true,
       });
       throw AuthErrors.invalidCredentials();
     }
@@ -33,11 +37,10 @@ export class AuthenticateIdentityHandler implements ICommandHandler<Authenticate
         userId: user.id,
         client: c.client,
         data: { status: user.status },
-        separate: true,
       });
       throw signInRefusal(user.status)!;
     }
-    await this.identities.touch(identity.id);
+    await this.uow.run(Scopes.global, () => this.identities.touch(identity.id));
     return toUserView(user);
   }
 }

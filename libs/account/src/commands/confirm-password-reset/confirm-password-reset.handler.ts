@@ -35,8 +35,10 @@ export class ConfirmPasswordResetHandler implements ICommandHandler<ConfirmPassw
 
   /** The account the live token belongs to, when it may still reset its password. */
   private async holder(token: string, lock: boolean): Promise<UserEntity | undefined> {
-    const live = await this.tokens.findLive(token, 'password_reset');
-    const user = live && (await this.users.findById(live.user_id, { lock }));
+    // User row first, then the token row: the order issuing a link locks them in.
+    const peek = await this.tokens.findLive(token, 'password_reset', { lock: false });
+    const user = peek && (await this.users.findById(peek.user_id, { lock }));
+    const live = user && (lock ? await this.tokens.findLive(token, 'password_reset', { lock: true }) : peek);
     const usable = live && user?.email && user.email === live.email && (user.status === 'active' || user.status === 'pending_verification');
     return usable ? user : undefined;
   }

@@ -1,7 +1,10 @@
-import type { ClientInfo } from '@user-engine/kernel';
+import type { ClientInfo, OwnsTransactions } from '@user-engine/kernel';
 
 /** Links an external identity to the user who presents its provider's ID token. */
-export class LinkIdentity {
+export class LinkIdentity implements OwnsTransactions {
+  /** Refusals are audited after its transaction (and ID tokens verified before one): no second connection. */
+  readonly ownTransactions = true;
+
   constructor(
     readonly userId: string,
     readonly provider: string,

@@ -1,4 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Scopes, UnitOfWork } from '@user-engine/kernel';
 import { AccountErrors } from '../../account.errors';
 import { AccountAudit } from '../../account-audit';
 import { OidcIdTokens } from '../../auth/oidc-id-tokens';
@@ -17,26 +18,30 @@ export class LinkIdentityHandler implements ICommandHandler<LinkIdentity, LinkRe
     private readonly identities: IdentitiesRepository,
     private readonly idTokens: OidcIdTokens,
     private readonly audit: AccountAudit,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async execute(c: LinkIdentity): Promise<LinkResult> {
+    // The provider's keys may take a network round trip: verified before any connection is taken.
     const verified = await this.idTokens.verify(c.provider, c.idToken);
-    const inserted = await this.identities.insert({ userId: c.userId, ...verified });
-    if (inserted) {
-      await this.audit.record('account.identity.linked', 'success', {
-        userId: c.userId,
-        client: c.client,
-        data: { provider: verified.provider, identity_id: inserted.id },
-      });
-      return { identity: toIdentityView(inserted), created: true };
-    }
-    const existing = await this.identities.find(verified.provider, verified.subject);
-    if (existing?.user_id === c.userId) return { identity: toIdentityView(existing), created: false };
+    const result = await this.uow.run(Scopes.global, async (): Promise<LinkResult | undefined> => {
+      const inserted = await this.identities.insert({ userId: c.userId, ...verified });
+      if (inserted) {
+        await this.audit.record('account.identity.linked', 'success', {
+          userId: c.userId,
+          client: c.client,
+          data: { provider: verified.provider, identity_id: inserted.id },
+        });
+        return { identity: toIdentityView(inserted), created: true };
+      }
+      const existing = await this.identities.find(verified.provider, verified.subject);
+      return existing?.user_id === c.userId ? { identity: toIdentityView(existing), created: false } : undefined;
+    });
+    if (result) return result;
     await this.audit.record('account.identity.link_refused', 'denied', {
       userId: c.userId,
       client: c.client,
       data: { provider: verified.provider, reason: 'linked_to_another_account' },
-      separate: true,
     });
     throw AccountErrors.identityTaken();
   }

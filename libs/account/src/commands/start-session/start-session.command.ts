@@ -7,5 +7,10 @@ export class StartSession {
     /** How the user authenticated (`pwd`, `fed`). */
     readonly amr: readonly string[],
     readonly client: ClientInfo,
+    /**
+     * When the credentials were checked. A revocation of the user's sessions committed since (a
+     * reset, a suspension) voids that check: no session may outlive it.
+     */
+    readonly authenticatedAt: Date,
   ) {}
 }

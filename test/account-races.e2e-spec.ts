@@ -1,0 +1,47 @@
+import { CommandBus } from '@nestjs/cqrs';
+import { StartSession } from '../libs/account/src/commands/start-session/start-session.command';
+import { post, signUp } from './support/account';
+import { useTestApp } from './support/test-app';
+
+const client = { ip: '127.0.0.1', userAgent: null };
+
+describe('account races', () => {
+  // A pool of two: a use case that held one connection while waiting for another would hang here.
+  const ctx = useTestApp({ env: { DATABASE_POOL_SIZE: '2' } });
+
+  it('a login whose password check predates a revocation (reset, suspension) gets no session', async () => {
+    const u = await signUp(ctx.t, ctx.db);
+    const checkedAt = new Date(Date.now() - 5_000);
+    await ctx.db.query(`UPDATE account.users SET sessions_revoked_before = now() WHERE id = $1`, [u.userId]);
+    const sessions = async () =>
+      Number((await ctx.db.query<{ n: string }>(`SELECT count(*) AS n FROM account.sessions WHERE user_id = $1`, [u.userId]))[0].n);
+    const before = await sessions();
+    await expect(ctx.t.get(CommandBus).execute(new StartSession(u.userId, ['pwd'], client, checkedAt))).rejects.toMatchObject({
+      code: 'AUTH.INVALID_CREDENTIALS',
+    });
+    expect(await sessions()).toBe(before);
+    // Allowed: a check made after the revocation opens a session.
+    await ctx.t.get(CommandBus).execute(new StartSession(u.userId, ['pwd'], client, new Date(Date.now() + 1000)));
+    expect(await sessions()).toBe(before + 1);
+  });
+
+  it('a suspended user gets no session even with a fresh check', async () => {
+    const u = await signUp(ctx.t, ctx.db);
+    await ctx.db.query(`UPDATE account.users SET status = 'suspended' WHERE id = $1`, [u.userId]);
+    await expect(ctx.t.get(CommandBus).execute(new StartSession(u.userId, ['pwd'], client, new Date()))).rejects.toMatchObject({
+      code: 'AUTH.INVALID_CREDENTIALS',
+    });
+  });
+
+  it('more concurrent bad verification tokens than pool connections: every one is answered 400 (no pool deadlock)', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => post(ctx.t, '/v1/users/verify-email', { token: `bogus-${i}` })),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(12).fill(400));
+    for (const r of responses) expect(r.json()).toMatchObject({ code: 'ACCOUNT.TOKEN_INVALID' });
+    const [{ n }] = await ctx.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM kernel.audit_log WHERE action = 'account.email_verification'`,
+    );
+    expect(Number(n)).toBe(12);
+  });
+});
