@@ -16,6 +16,7 @@ import { eventually, type SuiteContext, useTestApp } from './support/test-app';
 const UA = 'registration-e2e/1.0 (jest)';
 const VERIFY_KIND = 'account.verify-email';
 const ALREADY_KIND = 'account.already-registered';
+const COMPLETE_KIND = 'account.complete-sign-up';
 const TOKEN_IN_TEXT = /token=([A-Za-z0-9_-]{20,})/;
 const STATUS_SENT = { status: 'verification_sent' };
 
@@ -310,42 +311,38 @@ describe('account registration', () => {
       );
     });
 
-    it('pending account: same answer, a new verification mail, and only the newest link works', async () => {
+    it('pending account: same answer; the owner gets a link that sets their own password (pre-hijacking defence)', async () => {
+      // Someone (maybe an attacker) signed up with the address and never verified it.
       const email = uniqueEmail('Pending');
       const first = await h.send('/v1/users', { email, password: GOOD_PASSWORD, display_name: 'First' });
       expect(first.statusCode).toBe(202);
-      const firstToken = await mailboxToken(ctx.db, email, VERIFY_KIND);
+      await mailboxToken(ctx.db, email, VERIFY_KIND);
       const user = (await h.userByEmail(email))!;
       const users = await h.count('account.users');
 
-      const second = await h.send('/v1/users', {
-        email: email.toUpperCase(),
-        password: 'another passphrase 55',
-        display_name: 'Second',
-      });
+      const ownersPassword = 'another passphrase 55';
+      const second = await h.send('/v1/users', { email: email.toUpperCase(), password: ownersPassword, display_name: 'Second' });
       expect(second.statusCode).toBe(first.statusCode);
       expect(second.body).toBe(first.body);
-      const secondToken = await mailboxToken(ctx.db, email, VERIFY_KIND, 1);
-      expect(secondToken).not.toBe(firstToken);
+      const completeToken = await mailboxToken(ctx.db, email, COMPLETE_KIND);
       await h.settle();
-      expect(await mailboxCount(ctx.db, email, VERIFY_KIND)).toBe(2);
+      expect(await mailboxCount(ctx.db, email, VERIFY_KIND)).toBe(1);
       expect(await mailboxCount(ctx.db, email, ALREADY_KIND)).toBe(0);
 
-      // No new row, no new event, nothing about the account changed.
+      // No new row, no new event, nothing about the account changed yet.
       expect(await h.count('account.users')).toBe(users);
       expect(await h.events('user.created', user.id)).toHaveLength(1);
       const after = (await h.userById(user.id))!;
       expect(after.display_name).toBe('First');
       expect(after.password_hash).toBe(user.password_hash);
+      expect(after.status).toBe('pending_verification');
 
-      // The older link is dead, the newest one verifies.
-      expectProblem(await h.send('/v1/users/verify-email', { token: firstToken }), 400, 'ACCOUNT.TOKEN_INVALID');
-      expect((await h.userById(user.id))!.status).toBe('pending_verification');
-      const ok = await h.send('/v1/users/verify-email', { token: secondToken });
-      expect(ok.statusCode).toBe(200);
+      // The link sets the owner's password and verifies the address; the first password is void.
+      const done = await h.send('/v1/auth/password-reset/confirm', { token: completeToken, new_password: ownersPassword });
+      expect(done.statusCode).toBe(204);
       expect((await h.userById(user.id))!.status).toBe('active');
-      // The first password is the one that counts.
-      expect((await post(ctx.t, '/v1/auth/login', { email, password: GOOD_PASSWORD })).statusCode).toBe(200);
+      expect((await post(ctx.t, '/v1/auth/login', { email, password: ownersPassword })).statusCode).toBe(200);
+      expectProblem(await post(ctx.t, '/v1/auth/login', { email, password: GOOD_PASSWORD }), 401, 'AUTH.INVALID_CREDENTIALS');
     });
   });
 
@@ -362,25 +359,25 @@ describe('account registration', () => {
       const user = (await h.userByEmail(email))!;
       expect(await h.events('user.created', user.id)).toHaveLength(1);
       expect(await h.count(`kernel.audit_log WHERE action = 'account.registered' AND resource_id = $1`, [user.id])).toBe(1);
-      // Pending the whole time: every duplicate mailed a fresh link.
-      await eventually(async () => (await mailboxCount(ctx.db, email, VERIFY_KIND)) === variants.length);
+      // One verification link for the sign-up that created it; every duplicate mailed a finish-sign-up link.
+      await eventually(async () => (await mailboxCount(ctx.db, email, COMPLETE_KIND)) === variants.length - 1);
       await h.settle();
+      expect(await mailboxCount(ctx.db, email, VERIFY_KIND)).toBe(1);
     });
 
     it('two duplicate sign-ups of a pending account issuing links at once still leave only one live link', async () => {
-      // Deterministic interleaving: the live token row is locked, so both requests stop in the
-      // "retire the earlier links" UPDATE; once released, each inserts its own new link unless
-      // issuing is serialised per user.
+      // Deterministic interleaving: the audit table is share-locked, so both requests stop at their
+      // audit insert, just before issuing; once released, each issues its link unless issuing is
+      // serialised per user.
       const email = uniqueEmail('issuerace');
-      const { id, token: firstToken } = await h.registerPending(email);
+      const { id } = await h.registerPending(email);
       const locker = new Client({ connectionString: ctx.db.url });
       await locker.connect();
       let responses: LightMyRequestResponse[];
       try {
         await locker.query('BEGIN');
-        await locker.query(`SELECT 1 FROM account.email_tokens WHERE user_id = $1 FOR UPDATE`, [id]);
+        await locker.query('LOCK TABLE kernel.audit_log IN SHARE MODE');
         const pending = [1, 2].map(() => h.send('/v1/users', { email, password: GOOD_PASSWORD }));
-        // Both requests are blocked (on the token row, or on whatever serialises link issuing).
         // Polled from another connection: inside a transaction pg_stat_activity is a frozen snapshot.
         await eventually(
           async () =>
@@ -396,11 +393,10 @@ describe('account registration', () => {
         await locker.end();
       }
       for (const r of responses) expect(r.statusCode).toBe(202);
-      await eventually(async () => (await mailboxCount(ctx.db, email, VERIFY_KIND)) === 3);
+      await eventually(async () => (await mailboxCount(ctx.db, email, COMPLETE_KIND)) === 2);
       await h.settle();
-      expectProblem(await h.send('/v1/users/verify-email', { token: firstToken }), 400, 'ACCOUNT.TOKEN_INVALID');
-      // "Only the newest link works": exactly one unused token may remain.
-      expect(await h.count(`account.email_tokens WHERE user_id = $1 AND used_at IS NULL`, [id])).toBe(1);
+      // "Only the newest link works": exactly one unused finish-sign-up (reset) token may remain.
+      expect(await h.count(`account.email_tokens WHERE user_id = $1 AND purpose = 'password_reset' AND used_at IS NULL`, [id])).toBe(1);
     });
 
     it('the same token presented twice at once verifies once', async () => {

@@ -79,6 +79,20 @@ export class AccountMails {
     );
   }
 
+  completeSignUp(to: string, token: string): Promise<void> {
+    return this.send(
+      render(to, {
+        kind: 'account.complete-sign-up',
+        subject: 'Finish signing up',
+        lines: [
+          'Someone — probably you — signed up with this address, which already has an unconfirmed account.',
+          `To finish, choose your password with this link (valid for ${minutes(this.config.resetTokenTtl)}); it also confirms your address. If it was not you, ignore this mail.`,
+        ],
+        action: { label: 'Choose your password', url: `${this.base}/reset-password?token=${token}` },
+      }),
+    );
+  }
+
   passwordReset(to: string, token: string): Promise<void> {
     return this.send(
       render(to, {

@@ -70,9 +70,12 @@ export class RegisterUserHandler implements ICommandHandler<RegisterUser, void> 
     if (!existing) return; // deleted concurrently: nothing to tell anyone
     await this.audit.record('account.registration.duplicate', 'failure', { userId: existing.id, client: c.client });
     if (existing.status === 'pending_verification') {
-      // Most likely the same person who lost the first mail: a fresh link helps them.
-      const token = await this.tokens.issue(existing.id, email, 'verify_email', this.config.verificationTokenTtl);
-      await this.mails.verifyEmail(email, token);
+      // Someone signed up with this address and never proved it — perhaps an attacker planting an
+      // account for the real owner to verify (pre-account hijacking). The owner gets a link that
+      // sets *their* password and verifies the address; the first password never becomes usable
+      // through this path.
+      const token = await this.tokens.issue(existing.id, email, 'password_reset', this.config.resetTokenTtl);
+      await this.mails.completeSignUp(email, token);
     } else {
       await this.mails.alreadyRegistered(email);
     }
