@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { ConfigValidationError } from '@user-engine/kernel';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import type { LightMyRequestResponse } from 'fastify';
-import { del, get, post, signUp, type SignedIn } from './support/account';
+import { Background } from '../libs/account/src/background';
+import { del, get, mailboxCount, post, signUp, type SignedIn } from './support/account';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
-import { startTestApp, type TestApp } from './support/test-app';
+import { eventually, startTestApp, type TestApp } from './support/test-app';
 
 /**
  * External identities: linking an OpenID Connect ID token to an account, listing, unlinking, and
@@ -185,6 +186,25 @@ describe('external identities (OIDC ID tokens)', () => {
           data: { provider: 'acme', identity_id: body.id },
         },
       ]);
+    });
+
+    it('the owner is told by mail of a new sign-in method (and not when it was linked already)', async () => {
+      const user = await signUp(t, db);
+      const sub = subject();
+      expect((await link(user, 'acme', await idToken(sub))).statusCode).toBe(201);
+      await eventually(async () => (await mailboxCount(db, user.email, 'account.identity-linked')) === 1, 10_000, 'notice');
+      expect((await link(user, 'acme', await idToken(sub))).statusCode).toBe(200);
+      await t.get(Background).idle();
+      expect(await mailboxCount(db, user.email, 'account.identity-linked')).toBe(1);
+    });
+
+    it('linking needs a recent sign-in: a session older than ACCOUNT_REAUTH_MAX_AGE → 403, nothing linked', async () => {
+      const user = await signUp(t, db);
+      await db.query(`UPDATE account.sessions SET created_at = now() - interval '1 hour' WHERE id = $1`, [user.sessionId]);
+      const res = await link(user, 'acme', await idToken(subject()));
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({ code: 'AUTH.REAUTHENTICATION_REQUIRED' });
+      expect(await db.query(`SELECT id FROM account.identities WHERE user_id = $1`, [user.userId])).toEqual([]);
     });
 
     it('an email the provider has not verified is not stored (email: null)', async () => {

@@ -1,6 +1,6 @@
 import { CommandBus } from '@nestjs/cqrs';
 import { StartSession } from '../libs/account/src/commands/start-session/start-session.command';
-import { post, signUp } from './support/account';
+import { del, post, signIn, signUp } from './support/account';
 import { useTestApp } from './support/test-app';
 
 const client = { ip: '127.0.0.1', userAgent: null };
@@ -43,5 +43,19 @@ describe('account races', () => {
       `SELECT count(*) AS n FROM kernel.audit_log WHERE action = 'account.email_verification'`,
     );
     expect(Number(n)).toBe(12);
+  });
+
+  it('erasing the account needs a recent sign-in: an old session → 403 and nothing changes; a fresh one → 204', async () => {
+    const u = await signUp(ctx.t, ctx.db);
+    await ctx.db.query(`UPDATE account.sessions SET created_at = now() - interval '1 hour' WHERE id = $1`, [u.sessionId]);
+    const refused = await del(ctx.t, '/v1/me', u.accessToken);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'AUTH.REAUTHENTICATION_REQUIRED' });
+    expect((await ctx.db.query<{ status: string }>(`SELECT status FROM account.users WHERE id = $1`, [u.userId]))[0].status).toBe('active');
+    const again = await signIn(ctx.t, u.email, u.password);
+    expect((await del(ctx.t, '/v1/me', again.accessToken)).statusCode).toBe(204);
+    expect((await ctx.db.query<{ status: string }>(`SELECT status FROM account.users WHERE id = $1`, [u.userId]))[0].status).toBe(
+      'deleted',
+    );
   });
 });

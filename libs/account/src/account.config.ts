@@ -84,6 +84,10 @@ export const accountConfig = defineConfig('account', {
     description:
       'Create the first signing key and rotate it on schedule in this process (the CLI turns it off; `keys rotate` still works).',
   }),
+  reauthMaxAge: env.duration('ACCOUNT_REAUTH_MAX_AGE', {
+    default: 900_000,
+    description: 'Linking an identity and deleting the account need a session signed in at most this long ago.',
+  }),
   verificationTokenTtl: env.duration('ACCOUNT_VERIFICATION_TOKEN_TTL', {
     default: 86_400_000,
     description: 'Validity of email-verification links.',

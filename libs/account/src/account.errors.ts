@@ -56,6 +56,8 @@ export const AuthErrors = {
       headers: { 'Retry-After': String(retryAfterSeconds) },
       extensions: { retry_after: retryAfterSeconds },
     }),
+  reauthenticationRequired: () =>
+    new DomainError('forbidden', 'AUTH.REAUTHENTICATION_REQUIRED', 'This needs a recent sign-in: sign in again, then retry.'),
   refreshInvalid: () => new DomainError('unauthenticated', 'AUTH.REFRESH_INVALID', 'The refresh token is invalid or expired.'),
   refreshReused: () =>
     new DomainError(

@@ -8,6 +8,7 @@ import { LocalStrategy } from './auth/local.strategy';
 import { LoginThrottle } from './auth/login-throttle';
 import { LoginThrottleStore, PostgresLoginThrottleStore } from './auth/login-throttle.store';
 import { OidcIdTokens } from './auth/oidc-id-tokens';
+import { RecentAuthentication } from './auth/recent-authentication';
 import { AccountPassport, createAccountPassport } from './auth/passport';
 import { Background } from './background';
 import { AuthenticateIdentityHandler } from './commands/authenticate-identity/authenticate-identity.handler';
@@ -91,6 +92,7 @@ const QUERY_HANDLERS = [GetUserHandler, FindUserByEmailHandler, GetUsersByIdsHan
     LoginThrottle,
     { provide: LoginThrottleStore, useClass: PostgresLoginThrottleStore },
     OidcIdTokens,
+    RecentAuthentication,
     AccountMails,
     AccountAudit,
     AccountHousekeeping,

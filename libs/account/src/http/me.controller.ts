@@ -55,11 +55,13 @@ export class MeController {
   @HttpCode(204)
   @ApiOperation({
     summary: 'Erase the account',
-    description: 'Personal data is scrubbed, credentials and sessions removed; a tombstone remains. Emits user.deleted.',
+    description:
+      'Personal data is scrubbed, credentials and sessions removed; a tombstone remains. Emits user.deleted. Needs a recent sign-in (ACCOUNT_REAUTH_MAX_AGE).',
   })
   @ApiNoContentResponse()
+  @ApiProblems([403, 'AUTH.REAUTHENTICATION_REQUIRED'])
   async deleteMe(@CurrentPrincipal() principal: Principal, @CurrentClient() client: ClientInfo): Promise<void> {
-    await this.commands.execute(new DeleteAccount(principal.userId, { type: 'user', id: principal.userId }, client));
+    await this.commands.execute(new DeleteAccount(principal.userId, { type: 'user', id: principal.userId }, client, principal.sessionId));
   }
 
   @Post('password')
@@ -111,13 +113,15 @@ export class MeController {
   @Post('identities')
   @ApiOperation({
     summary: 'Link an external identity',
-    description: 'Present an ID token of a configured OpenID Connect provider; 201 when linked, 200 when it already was (to you).',
+    description:
+      'Present an ID token of a configured OpenID Connect provider; 201 when linked (the owner is told by mail), 200 when it already was (to you). Needs a recent sign-in.',
   })
   @ApiCreatedResponse({ type: IdentityResponse })
   @ApiOkResponse({ type: IdentityResponse })
   @ApiProblems(
     INVALID,
     [400, 'ACCOUNT.UNKNOWN_PROVIDER', 'ACCOUNT.ID_TOKEN_INVALID'],
+    [403, 'AUTH.REAUTHENTICATION_REQUIRED'],
     [409, 'ACCOUNT.IDENTITY_TAKEN'],
     [503, 'ACCOUNT.IDENTITY_PROVIDER_UNAVAILABLE'],
   )
@@ -128,7 +132,7 @@ export class MeController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IdentityView> {
     const result = await this.commands.execute<LinkIdentity, LinkResult>(
-      new LinkIdentity(principal.userId, body.provider, body.id_token, client),
+      new LinkIdentity(principal.userId, principal.sessionId, body.provider, body.id_token, client),
     );
     reply.status(result.created ? 201 : 200);
     return result.identity;

@@ -123,6 +123,19 @@ export class AccountMails {
     );
   }
 
+  identityLinked(to: string, provider: string): Promise<void> {
+    return this.send(
+      render(to, {
+        kind: 'account.identity-linked',
+        subject: 'A sign-in method was added to your account',
+        lines: [
+          `An account at "${provider}" can now sign in to your account.`,
+          'If this was not you, remove it from your linked identities and reset your password.',
+        ],
+      }),
+    );
+  }
+
   accountDeleted(to: string): Promise<void> {
     return this.send(
       render(to, {

@@ -6,5 +6,7 @@ export class DeleteAccount {
     readonly userId: string,
     readonly actor: AuditEntryInput['actor'],
     readonly client: ClientInfo | undefined,
+    /** Self-service erasure: the caller's session, which must have signed in recently. */
+    readonly sessionId?: string,
   ) {}
 }

@@ -3,6 +3,7 @@ import { UserDeleted } from '@user-engine/contracts';
 import { OutboxPublisher } from '@user-engine/kernel';
 import { AccountErrors } from '../../account.errors';
 import { AccountAudit } from '../../account-audit';
+import { RecentAuthentication } from '../../auth/recent-authentication';
 import { transitionUser } from '../../domain/user-status';
 import { AccountMails } from '../../mail/account-mails';
 import { EmailTokensRepository } from '../../persistence/email-tokens.repository';
@@ -23,9 +24,11 @@ export class DeleteAccountHandler implements ICommandHandler<DeleteAccount, void
     private readonly outbox: OutboxPublisher,
     private readonly mails: AccountMails,
     private readonly audit: AccountAudit,
+    private readonly recent: RecentAuthentication,
   ) {}
 
   async execute(c: DeleteAccount): Promise<void> {
+    if (c.sessionId) await this.recent.assert(c.userId, c.sessionId);
     const user = await this.users.findById(c.userId, { lock: true });
     if (!user) throw AccountErrors.userNotFound();
     transitionUser(user.status, 'delete', user.email_verified_at !== null);

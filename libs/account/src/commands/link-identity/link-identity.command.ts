@@ -7,6 +7,8 @@ export class LinkIdentity implements OwnsTransactions {
 
   constructor(
     readonly userId: string,
+    /** The caller's session: it must have signed in recently. */
+    readonly sessionId: string,
     readonly provider: string,
     readonly idToken: string,
     readonly client: ClientInfo,

@@ -3,6 +3,9 @@ import { Scopes, UnitOfWork } from '@user-engine/kernel';
 import { AccountErrors } from '../../account.errors';
 import { AccountAudit } from '../../account-audit';
 import { OidcIdTokens } from '../../auth/oidc-id-tokens';
+import { RecentAuthentication } from '../../auth/recent-authentication';
+import { AccountMails } from '../../mail/account-mails';
+import { UsersRepository } from '../../persistence/users.repository';
 import { IdentitiesRepository } from '../../persistence/identities.repository';
 import { toIdentityView, type IdentityView } from '../../queries/identity.view';
 import { LinkIdentity } from './link-identity.command';
@@ -19,9 +22,13 @@ export class LinkIdentityHandler implements ICommandHandler<LinkIdentity, LinkRe
     private readonly idTokens: OidcIdTokens,
     private readonly audit: AccountAudit,
     private readonly uow: UnitOfWork,
+    private readonly recent: RecentAuthentication,
+    private readonly users: UsersRepository,
+    private readonly mails: AccountMails,
   ) {}
 
   async execute(c: LinkIdentity): Promise<LinkResult> {
+    await this.uow.run(Scopes.global, () => this.recent.assert(c.userId, c.sessionId));
     // The provider's keys may take a network round trip: verified before any connection is taken.
     const verified = await this.idTokens.verify(c.provider, c.idToken);
     const result = await this.uow.run(Scopes.global, async (): Promise<LinkResult | undefined> => {
@@ -32,6 +39,9 @@ export class LinkIdentityHandler implements ICommandHandler<LinkIdentity, LinkRe
           client: c.client,
           data: { provider: verified.provider, identity_id: inserted.id },
         });
+        // The owner hears of every new way into their account.
+        const user = await this.users.findById(c.userId);
+        if (user?.email) await this.mails.identityLinked(user.email, verified.provider);
         return { identity: toIdentityView(inserted), created: true };
       }
       const existing = await this.identities.find(verified.provider, verified.subject);
