@@ -1,7 +1,7 @@
 import { CommandBus } from '@nestjs/cqrs';
 import { StartSession } from '../libs/account/src/commands/start-session/start-session.command';
 import { del, post, signIn, signUp } from './support/account';
-import { useTestApp } from './support/test-app';
+import { startTestApp, useTestApp } from './support/test-app';
 
 const client = { ip: '127.0.0.1', userAgent: null };
 
@@ -57,5 +57,16 @@ describe('account races', () => {
     expect((await ctx.db.query<{ status: string }>(`SELECT status FROM account.users WHERE id = $1`, [u.userId]))[0].status).toBe(
       'deleted',
     );
+  });
+
+  it('ACCOUNT_PASSWORD_PEPPER is required outside development (and at least 32 characters); given, the app starts', async () => {
+    await expect(startTestApp(ctx.db, { env: { ACCOUNT_PASSWORD_PEPPER: undefined } })).rejects.toThrow(
+      /ACCOUNT_PASSWORD_PEPPER is required when NODE_ENV=test/,
+    );
+    await expect(startTestApp(ctx.db, { env: { ACCOUNT_PASSWORD_PEPPER: 'short' } })).rejects.toThrow(
+      /ACCOUNT_PASSWORD_PEPPER must be at least 32 characters/,
+    );
+    const started = await startTestApp(ctx.db, { env: { ACCOUNT_PASSWORD_PEPPER: 'another-pepper-that-is-long-enough-0123456789' } });
+    await started.close();
   });
 });

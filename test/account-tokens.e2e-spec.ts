@@ -198,7 +198,16 @@ async function sessionRow(db: TestDatabase, id: string): Promise<{ revoked_at: D
 
 /** The operator CLI (`user-engine keys …`) against `db`, as a child process. */
 const cli = (db: TestDatabase, args: string[]) =>
-  runTs('apps/cli/src/main.ts', { DATABASE_URL: db.url, KEYS_ENCRYPTION_KEY: TEST_ENV.KEYS_ENCRYPTION_KEY, NODE_ENV: 'test' }, args);
+  runTs(
+    'apps/cli/src/main.ts',
+    {
+      DATABASE_URL: db.url,
+      KEYS_ENCRYPTION_KEY: TEST_ENV.KEYS_ENCRYPTION_KEY,
+      ACCOUNT_PASSWORD_PEPPER: TEST_ENV.ACCOUNT_PASSWORD_PEPPER,
+      NODE_ENV: 'test',
+    },
+    args,
+  );
 
 // A second API process for the revocation suite, started first so that its start-up overlaps the
 // suites before it.

@@ -29,6 +29,7 @@ export const TEST_ENV: Record<string, string> = {
   // The lowest bcrypt cost: tests exercise the rules, the benchmark measures the real cost.
   ACCOUNT_BCRYPT_COST: '4',
   KEYS_ENCRYPTION_KEY: 'test-only-keys-encryption-key-0123456789abcdef',
+  ACCOUNT_PASSWORD_PEPPER: 'test-only-password-pepper-0123456789abcdef',
 };
 
 /** Boots the real application (Fastify, global pipes, filters and hooks) on a test database. */

@@ -52,10 +52,11 @@ export const accountConfig = defineConfig('account', {
     max: 64,
     description: 'Shortest accepted password (characters). Up to 256 are always accepted; no composition rules.',
   }),
-  passwordPepper: env.string('ACCOUNT_PASSWORD_PEPPER', {
-    default: 'user-engine/password-prehash/v1',
+  passwordPepper: env.optionalString('ACCOUNT_PASSWORD_PEPPER', {
     secret: true,
-    description: 'HMAC key of the password pre-hash. Changing it invalidates every stored password.',
+    expected: 'at least 32 characters (e.g. `openssl rand -base64 32`)',
+    description:
+      'Secret HMAC key of the password pre-hash (a stolen database alone cannot be brute-forced). Required unless NODE_ENV=development; changing it invalidates every stored password.',
   }),
   keysEncryptionKey: env.optionalString('KEYS_ENCRYPTION_KEY', {
     secret: true,

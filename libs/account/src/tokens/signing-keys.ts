@@ -10,17 +10,9 @@ import {
   KeyObject,
   randomBytes,
 } from 'node:crypto';
-import {
-  ConfigValidationError,
-  kernelConfig,
-  type KernelConfig,
-  PgNotifications,
-  queryRows,
-  Scopes,
-  UnitOfWork,
-  uuidv7,
-} from '@user-engine/kernel';
+import { kernelConfig, type KernelConfig, PgNotifications, queryRows, Scopes, UnitOfWork, uuidv7 } from '@user-engine/kernel';
 import { accountConfig, type AccountConfig } from '../account.config';
+import { requiredSecret } from '../secrets';
 import type { SigningKeyEntity } from '../persistence/signing-key.entity';
 
 export const SIGNING_ALG = 'EdDSA';
@@ -224,19 +216,6 @@ export class SigningKeys implements OnModuleInit, OnApplicationBootstrap, Before
 }
 
 function deriveEncryptionKey(secret: string | undefined, nodeEnv: KernelConfig['nodeEnv'], warn: (m: string) => void): Buffer {
-  if (secret === undefined) {
-    if (nodeEnv !== 'development') {
-      throw new ConfigValidationError([
-        {
-          variable: 'KEYS_ENCRYPTION_KEY',
-          message: `is required when NODE_ENV=${nodeEnv} (at least 32 characters, e.g. openssl rand -base64 32)`,
-        },
-      ]);
-    }
-    warn('KEYS_ENCRYPTION_KEY is not set: signing keys are encrypted with a development key (NODE_ENV=development only)');
-    secret = DEVELOPMENT_KEY;
-  } else if (secret.length < 32) {
-    throw new ConfigValidationError([{ variable: 'KEYS_ENCRYPTION_KEY', message: `must be at least 32 characters, got ${secret.length}` }]);
-  }
-  return Buffer.from(hkdfSync('sha256', secret, 'user-engine', 'account.signing-keys/v1', 32));
+  const key = requiredSecret('KEYS_ENCRYPTION_KEY', secret, nodeEnv, DEVELOPMENT_KEY, warn);
+  return Buffer.from(hkdfSync('sha256', key, 'user-engine', 'account.signing-keys/v1', 32));
 }
