@@ -185,6 +185,7 @@ async function main(): Promise<void> {
     ACCOUNT_BCRYPT_COST: String(cost),
     // A benchmark hammers one account from one address by design; it measures, it does not attack.
     ACCOUNT_LOGIN_IP_MAX_FAILURES: '100000',
+    ACCOUNT_MAIL_MAX_PER_IP: '100000',
   });
   const idleRss = rssMb(app.child.pid!);
   const rows: Row[] = [];

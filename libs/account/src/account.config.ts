@@ -124,6 +124,18 @@ export const accountConfig = defineConfig('account', {
     max: 100_000,
     description: 'Failed logins per client IP (all accounts) per window.',
   }),
+  mailMaxPerAddress: env.int('ACCOUNT_MAIL_MAX_PER_ADDRESS', {
+    default: 5,
+    min: 1,
+    max: 1000,
+    description: 'Sign-ups, resends and reset requests per email address per ACCOUNT_LOGIN_WINDOW; beyond: 429.',
+  }),
+  mailMaxPerIp: env.int('ACCOUNT_MAIL_MAX_PER_IP', {
+    default: 50,
+    min: 1,
+    max: 100_000,
+    description: 'Sign-ups, resends and reset requests per client IP per ACCOUNT_LOGIN_WINDOW; beyond: 429.',
+  }),
   oidcProviders: env.custom<OidcProvider[]>('ACCOUNT_OIDC_PROVIDERS', {
     default: [],
     expected: 'a JSON array of {key, issuer, audience, jwks_url}',

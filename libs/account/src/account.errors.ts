@@ -58,6 +58,16 @@ export const AuthErrors = {
     }),
   reauthenticationRequired: () =>
     new DomainError('forbidden', 'AUTH.REAUTHENTICATION_REQUIRED', 'This needs a recent sign-in: sign in again, then retry.'),
+  tooManyRequests: (retryAfterSeconds: number) =>
+    new DomainError(
+      'rate_limited',
+      'ACCOUNT.TOO_MANY_REQUESTS',
+      `Too many requests for this address or from this client; try again in ${retryAfterSeconds} s.`,
+      {
+        headers: { 'Retry-After': String(retryAfterSeconds) },
+        extensions: { retry_after: retryAfterSeconds },
+      },
+    ),
   refreshInvalid: () => new DomainError('unauthenticated', 'AUTH.REFRESH_INVALID', 'The refresh token is invalid or expired.'),
   refreshReused: () =>
     new DomainError(

@@ -14,6 +14,27 @@ export interface AttemptSubject {
 
 const HOUR = 3_600_000;
 
+/** The email is hashed: the table holds no address (and none of accounts that do not exist). */
+function emailKey(email: string): string {
+  return createHash('sha256').update(email).digest('base64url').slice(0, 32);
+}
+
+/**
+ * IPv4 as is; IPv6 by its /64 — one subscriber usually holds a whole /64, so counting single
+ * addresses would let one client rotate through billions of them.
+ */
+export function clientKey(ip: string): string {
+  if (!ip.includes(':') || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return ip.replace(/^::ffff:/i, '');
+  const [head, tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g || '0', 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
+
 /**
  * Brute-force protection for password checks (login, password change): progressive delay per
  * account and IP, a ceiling per account across IPs, and one per IP across accounts. Each attempt is
@@ -40,17 +61,34 @@ export class LoginThrottle {
       windowMs: config.loginWindow,
       maxPerAccount: config.loginMaxFailuresPerAccount,
       maxPerIp: config.loginMaxFailuresPerIp,
+      maxMailsPerAddress: config.mailMaxPerAddress,
+      maxMailsPerIp: config.mailMaxPerIp,
     };
   }
 
   private keys(subject: AttemptSubject): ThrottleKey[] {
-    // The email is hashed: the table holds no address (and none of accounts that do not exist).
-    const account = createHash('sha256').update(subject.email).digest('base64url').slice(0, 32);
+    const account = emailKey(subject.email);
+    const ip = clientKey(subject.ip);
     return [
-      { key: `ai:${account}:${subject.ip}`, kind: 'account_ip' },
+      { key: `ai:${account}:${ip}`, kind: 'account_ip' },
       { key: `a:${account}`, kind: 'account' },
-      { key: `i:${subject.ip}`, kind: 'ip' },
+      { key: `i:${ip}`, kind: 'ip' },
     ];
+  }
+
+  /**
+   * Counts a request that sends mail to `email` (sign-up, resend, reset) — the same for every
+   * address, existing or not — or refuses it with 429 + Retry-After.
+   */
+  async mailRequest(subject: AttemptSubject): Promise<void> {
+    const verdict = await this.store.attempt(
+      [
+        { key: `m:${emailKey(subject.email)}`, kind: 'mail_address' },
+        { key: `mi:${clientKey(subject.ip)}`, kind: 'mail_ip' },
+      ],
+      this.settings,
+    );
+    if (!verdict.allowed) throw AuthErrors.tooManyRequests(Math.ceil(verdict.retryAfterMs / 1000));
   }
 
   /**

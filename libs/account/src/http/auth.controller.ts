@@ -5,6 +5,8 @@ import { ApiProblems, type ClientInfo, CurrentClient, CurrentPrincipal, type Pri
 import type { FastifyRequest } from 'fastify';
 import { AuthErrors } from '../account.errors';
 import { LocalAuthGuard } from '../auth/local-auth.guard';
+import { LoginThrottle } from '../auth/login-throttle';
+import { normaliseEmail } from '../domain/secure-token';
 import { Background } from '../background';
 import { AuthenticateIdentity } from '../commands/authenticate-identity/authenticate-identity.command';
 import { ConfirmPasswordReset } from '../commands/confirm-password-reset/confirm-password-reset.command';
@@ -35,6 +37,7 @@ export class AuthController {
   constructor(
     private readonly commands: CommandBus,
     private readonly background: Background,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   @Public()
@@ -104,8 +107,10 @@ export class AuthController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Mail a password-reset link', description: 'Always 202: whether the account exists is not revealed.' })
   @ApiAcceptedResponse({ type: StatusResponse })
-  @ApiProblems(INVALID)
-  requestReset(@Body() body: EmailDto, @CurrentClient() client: ClientInfo): StatusResponse {
+  @ApiProblems(INVALID, [429, 'ACCOUNT.TOO_MANY_REQUESTS'])
+  async requestReset(@Body() body: EmailDto, @CurrentClient() client: ClientInfo): Promise<StatusResponse> {
+    // Counted for every address alike: a victim's link cannot be replaced over and over.
+    await this.throttle.mailRequest({ email: normaliseEmail(body.email), ip: client.ip });
     this.background.run('password reset request', () => this.commands.execute(new RequestPasswordReset(body.email, client)));
     return { status: 'reset_requested' };
   }

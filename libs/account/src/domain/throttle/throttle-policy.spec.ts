@@ -1,6 +1,14 @@
 import { blockAfterFailure, retryAfterMs, ThrottleSettings } from './throttle-policy';
 
-const S: ThrottleSettings = { freeAttempts: 5, maxDelayMs: 15 * 60_000, windowMs: 3_600_000, maxPerAccount: 100, maxPerIp: 300 };
+const S: ThrottleSettings = {
+  freeAttempts: 5,
+  maxDelayMs: 15 * 60_000,
+  windowMs: 3_600_000,
+  maxPerAccount: 100,
+  maxPerIp: 300,
+  maxMailsPerAddress: 5,
+  maxMailsPerIp: 50,
+};
 const now = 1_000_000_000;
 
 describe('login throttle policy', () => {
@@ -35,5 +43,12 @@ describe('login throttle policy', () => {
     expect(retryAfterMs({ failures: 9, windowStartedAt: now, blockedUntil: null }, now)).toBe(0);
     expect(retryAfterMs({ failures: 9, windowStartedAt: now, blockedUntil: now + 1500 }, now)).toBe(1500);
     expect(retryAfterMs({ failures: 9, windowStartedAt: now, blockedUntil: now - 1 }, now)).toBe(0);
+  });
+
+  it('limits mail-sending requests per address and per IP until the window ends', () => {
+    expect(blockAfterFailure('mail_address', { failures: 4, windowStartedAt: now }, now, S)).toBeNull();
+    expect(blockAfterFailure('mail_address', { failures: 5, windowStartedAt: now }, now, S)).toBe(now + S.windowMs);
+    expect(blockAfterFailure('mail_ip', { failures: 49, windowStartedAt: now }, now, S)).toBeNull();
+    expect(blockAfterFailure('mail_ip', { failures: 50, windowStartedAt: now }, now, S)).toBe(now + S.windowMs);
   });
 });

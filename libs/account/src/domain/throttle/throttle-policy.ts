@@ -12,8 +12,10 @@ export interface ThrottleState {
  * - `account`: one account from every IP — the hard ceiling (at most `maxPerAccount` failures per
  *   window, 100 at most), which ends with the window: no lock-out outlasts it.
  * - `ip`: one IP across every account — credential stuffing.
+ * - `mail_address` / `mail_ip`: requests that send mail (sign-up, resend, reset) per address and per
+ *   IP — mail bombing, and a victim's reset link replaced over and over.
  */
-export type ThrottleKind = 'account_ip' | 'account' | 'ip';
+export type ThrottleKind = 'account_ip' | 'account' | 'ip' | 'mail_address' | 'mail_ip';
 
 export interface ThrottleSettings {
   freeAttempts: number;
@@ -21,6 +23,9 @@ export interface ThrottleSettings {
   windowMs: number;
   maxPerAccount: number;
   maxPerIp: number;
+  /** Mails (verification, reset) a route may trigger per address and per client IP in a window. */
+  maxMailsPerAddress: number;
+  maxMailsPerIp: number;
 }
 
 /** Where a key stands after one more failure (`failures` and `windowStartedAt` already counted). */
@@ -43,6 +48,10 @@ export function blockAfterFailure(
       return state.failures >= s.maxPerAccount ? windowEnd : null;
     case 'ip':
       return state.failures >= s.maxPerIp ? windowEnd : null;
+    case 'mail_address':
+      return state.failures >= s.maxMailsPerAddress ? windowEnd : null;
+    case 'mail_ip':
+      return state.failures >= s.maxMailsPerIp ? windowEnd : null;
   }
 }
 
