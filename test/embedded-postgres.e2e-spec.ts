@@ -17,19 +17,21 @@ async function sql(url: string, text: string): Promise<Record<string, unknown>[]
   }
 }
 
+// Fixed ports below the ephemeral range (32768–60999 on Linux): a port other suites' listen(0) or
+// outgoing connections can never take by chance.
 describe('embedded PostgreSQL', () => {
   afterAll(() => {
     for (const p of [DIR, `${DIR}.password`, `${DIR}.log`, `${DIR}.owner`]) rmSync(p, { recursive: true, force: true });
   });
 
   it('initialises on first start, keeps the data across a restart, and adopts a running server', async () => {
-    const first = await EmbeddedPostgres.start({ dir: DIR, port: 54341 });
+    const first = await EmbeddedPostgres.start({ dir: DIR, port: 25341 });
     expect(first.owned).toBe(true);
-    expect(first.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:54341\/user_engine$/);
+    expect(first.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:25341\/user_engine$/);
     await sql(first.url, `CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')`);
 
     // Another process using the running server (the CLI while the API runs) does not own it…
-    const user = runTs('test/support/embedded-user-child.ts', { DIR, PORT: '54341' });
+    const user = runTs('test/support/embedded-user-child.ts', { DIR, PORT: '25341' });
     expect((await user.exited).code).toBe(0);
     expect(user.stdout()).toContain('owned=false');
     expect(await sql(first.url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]); // …and left it running
@@ -37,7 +39,7 @@ describe('embedded PostgreSQL', () => {
     await first.stop();
     await expect(sql(first.url, 'SELECT 1')).rejects.toThrow();
 
-    const second = await EmbeddedPostgres.start({ dir: DIR, port: 54341 });
+    const second = await EmbeddedPostgres.start({ dir: DIR, port: 25341 });
     try {
       expect(second.owned).toBe(true);
       expect(await sql(second.url, 'SELECT v FROM kept')).toEqual([{ v: 'still here' }]);
@@ -50,9 +52,9 @@ describe('embedded PostgreSQL', () => {
   });
 
   it('a server left behind by a crashed owner is adopted, owned and stopped by the next process', async () => {
-    const orphan = await EmbeddedPostgres.start({ dir: DIR, port: 54341 });
+    const orphan = await EmbeddedPostgres.start({ dir: DIR, port: 25341 });
     writeFileSync(`${DIR}.owner`, '999999'); // the owner died without stopping it
-    const adopter = runTs('test/support/embedded-user-child.ts', { DIR, PORT: '54341', RELEASE: '1' });
+    const adopter = runTs('test/support/embedded-user-child.ts', { DIR, PORT: '25341', RELEASE: '1' });
     expect((await adopter.exited).code).toBe(0);
     expect(adopter.stdout()).toContain('owned=true');
     await expect(sql(orphan.url, 'SELECT 1')).rejects.toThrow(); // stopped on release
@@ -60,11 +62,11 @@ describe('embedded PostgreSQL', () => {
 
   it('a taken port is a clear error', async () => {
     const blocker: Server = createServer();
-    await new Promise<void>((r) => blocker.listen(54342, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => blocker.listen(25342, '127.0.0.1', () => r()));
     try {
-      await expect(EmbeddedPostgres.start({ dir: `${DIR}-port`, port: 54342 })).rejects.toThrow(EmbeddedPostgresError);
-      await expect(EmbeddedPostgres.start({ dir: `${DIR}-port`, port: 54342 })).rejects.toThrow(
-        /did not start on port 54342 \(is the port taken\?/,
+      await expect(EmbeddedPostgres.start({ dir: `${DIR}-port`, port: 25342 })).rejects.toThrow(EmbeddedPostgresError);
+      await expect(EmbeddedPostgres.start({ dir: `${DIR}-port`, port: 25342 })).rejects.toThrow(
+        /did not start on port 25342 \(is the port taken\?/,
       );
     } finally {
       blocker.close();
