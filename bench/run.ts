@@ -3,7 +3,7 @@
  * DATABASE_URL, else the embedded PostgreSQL) and the baselines in child processes, drives every
  * scenario with autocannon, prints a table and writes bench/results/latest.json.
  *
- *   BENCH_DURATION (s, default 10)  BENCH_CONNECTIONS (default 20)  BENCH_ONLY=name,name
+ *   BENCH_DURATION (s, default 10)  BENCH_CONNECTIONS (default 20)  BENCH_WARMUP (s, default 3)  BENCH_ONLY=name,name
  *   ACCOUNT_BCRYPT_COST (default 12): the cost the app hashes with and the raw bcrypt baseline uses.
  */
 import autocannon from 'autocannon';
@@ -25,6 +25,7 @@ function entry(file: string): string[] {
 }
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 
 interface Server {
   name: string;
@@ -114,16 +115,20 @@ async function drive(
   duration = DURATION,
 ): Promise<Row> {
   let next = 0;
-  const result = await autocannon({
+  const options = (seconds: number): autocannon.Options => ({
     url,
     method: scenario.method ?? 'GET',
     connections: CONNECTIONS,
-    duration,
+    duration: seconds,
     overallRate,
     headers: scenario.body || bodies ? { 'content-type': 'application/json', ...headers } : headers,
     body: scenario.body ? JSON.stringify(scenario.body) : undefined,
     requests: bodies ? [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(bodies[next++ % bodies.length]) }) }] : undefined,
   });
+  // Unrecorded warm-up: every target is measured with its code paths compiled by the JIT, whatever
+  // ran before it (bcrypt-bound routes need none: the hash dominates).
+  if (!bodies) await autocannon(options(WARMUP));
+  const result = await autocannon(options(duration));
   return {
     scenario: name,
     target,

@@ -1,27 +1,37 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import passport from 'passport';
+import type { Strategy } from 'passport';
 
 /**
- * This application's own passport instance. Passport's default export is a process-wide registry:
- * two applications in one process (tests, a CLI next to the API) would take over each other's
- * strategies. Each Nest application gets its own authenticator instead.
+ * Runs this application's passport strategies. A strategy is invoked through passport's strategy
+ * protocol — a per-request instance whose `success`/`fail`/`error` the strategy calls — which is
+ * what `passport.authenticate` does, without its process-wide registry (two applications in one
+ * process would take over each other's strategies) and without decorating every request with
+ * session helpers this stateless API never uses.
  */
 export abstract class AccountPassport {
   abstract authenticate<T>(strategy: 'local' | 'bearer', request: FastifyRequest, reply: FastifyReply, onNoUser: () => Error): Promise<T>;
 }
 
-export function createAccountPassport(strategies: Record<'local' | 'bearer', passport.Strategy>): AccountPassport {
-  const authenticator = new passport.Authenticator();
-  for (const [name, strategy] of Object.entries(strategies)) authenticator.use(name, strategy);
+interface StrategyActions {
+  authenticate(request: unknown, options: object): void;
+  success(user: unknown): void;
+  fail(): void;
+  error(err: unknown): void;
+  pass(): void;
+  redirect(): void;
+}
+
+export function createAccountPassport(strategies: Record<'local' | 'bearer', Strategy>): AccountPassport {
   return {
-    authenticate: <T>(strategy: string, request: FastifyRequest, reply: FastifyReply, onNoUser: () => Error) =>
+    authenticate: <T>(name: 'local' | 'bearer', request: FastifyRequest, _reply: FastifyReply, onNoUser: () => Error) =>
       new Promise<T>((resolve, reject) => {
-        const middleware = authenticator.authenticate(strategy, { session: false }, (err: unknown, user: T | false) => {
-          if (err) reject(err instanceof Error ? err : new Error(String(err)));
-          else if (!user) reject(onNoUser());
-          else resolve(user);
-        }) as (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
-        middleware(request, reply, (err) => reject(err instanceof Error ? err : onNoUser()));
+        const run = Object.create(strategies[name]) as StrategyActions;
+        run.success = (user) => (user ? resolve(user as T) : reject(onNoUser()));
+        run.fail = () => reject(onNoUser());
+        run.error = (err) => reject(err instanceof Error ? err : new Error(String(err)));
+        run.pass = () => reject(onNoUser());
+        run.redirect = () => reject(onNoUser());
+        run.authenticate(request as never, {});
       }),
   };
 }
