@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Scopes, UnitOfWork } from '@user-engine/kernel';
+import { PeriodicJob, Scopes, UnitOfWork } from '@user-engine/kernel';
 import { accountConfig, type AccountConfig } from './account.config';
 import { LoginThrottle } from './auth/login-throttle';
 import { CLOCK_SKEW_MS } from './tokens/signing-keys';
@@ -12,8 +12,7 @@ import { CLOCK_SKEW_MS } from './tokens/signing-keys';
 @Injectable()
 export class AccountHousekeeping implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AccountHousekeeping');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly job = new PeriodicJob('account housekeeping', 600_000, () => this.sweep(), this.logger);
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -22,15 +21,11 @@ export class AccountHousekeeping implements OnApplicationBootstrap, BeforeApplic
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.sweep().finally(() => (this.running = undefined));
-    }, 600_000);
-    this.timer.unref();
+    this.job.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   async sweep(): Promise<void> {

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Scopes, UnitOfWork } from './database/unit-of-work';
+import { PeriodicJob } from './periodic-job';
 
 /**
  * Periodic clean-up of the kernel's own tables: expired idempotency keys, and delivered outbox
@@ -8,21 +9,16 @@ import { Scopes, UnitOfWork } from './database/unit-of-work';
 @Injectable()
 export class Housekeeping implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Housekeeping');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly job = new PeriodicJob('housekeeping', 60_000, () => this.sweep(), this.logger);
 
   constructor(private readonly uow: UnitOfWork) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.sweep().finally(() => (this.running = undefined));
-    }, 60_000);
-    this.timer.unref();
+    this.job.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   async sweep(): Promise<void> {

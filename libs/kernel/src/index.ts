@@ -36,6 +36,7 @@ export * from './metrics/metrics.service';
 export * from './http/http-setup';
 export * from './http/parse-uuid.pipe';
 export * from './openapi/openapi';
+export * from './periodic-job';
 export * from './housekeeping.service';
 export * from './cqrs/transactional-buses';
 export * from './auth/principal';

@@ -10,7 +10,7 @@ import {
   KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { kernelConfig, type KernelConfig, PgNotifications, queryRows, Scopes, UnitOfWork, uuidv7 } from '@user-engine/kernel';
+import { kernelConfig, type KernelConfig, PeriodicJob, PgNotifications, queryRows, Scopes, UnitOfWork, uuidv7 } from '@user-engine/kernel';
 import { accountConfig, type AccountConfig } from '../account.config';
 import { requiredSecret } from '../secrets';
 import type { SigningKeyEntity } from '../persistence/signing-key.entity';
@@ -46,7 +46,7 @@ export class SigningKeys implements OnModuleInit, OnApplicationBootstrap, Before
   private lastReload = 0;
   private reloads = 0;
   private latest: Promise<void> = Promise.resolve();
-  private timer?: NodeJS.Timeout;
+  private rotationCheck?: PeriodicJob;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -66,15 +66,12 @@ export class SigningKeys implements OnModuleInit, OnApplicationBootstrap, Before
     await this.rotateIfDue();
     // Checks the key's age a few times per rotation interval (at most hourly); one process rotates.
     const every = Math.max(1000, Math.min(this.config.keyRotationInterval / 4, 3_600_000));
-    this.timer = setInterval(
-      () => void this.rotateIfDue().catch((e: Error) => this.logger.error(`rotation check failed: ${e.message}`)),
-      every,
-    );
-    this.timer.unref();
+    this.rotationCheck = new PeriodicJob('signing-key rotation check', every, () => this.rotateIfDue(), this.logger);
+    this.rotationCheck.start();
   }
 
-  beforeApplicationShutdown(): void {
-    clearInterval(this.timer);
+  beforeApplicationShutdown(): Promise<void> | undefined {
+    return this.rotationCheck?.stop();
   }
 
   /** The key new tokens are signed with. */
