@@ -15,7 +15,8 @@ export default async function globalSetup(): Promise<void> {
   if (!admin) {
     const pg = await EmbeddedPostgres.start({
       dir: process.env.UE_TEST_EMBEDDED_DIR ?? '.data/test-postgres',
-      port: Number(process.env.UE_TEST_EMBEDDED_PORT ?? 54330),
+      // Below the ephemeral range (32768–60999): an outgoing connection of an earlier run cannot hold it.
+      port: Number(process.env.UE_TEST_EMBEDDED_PORT ?? 25330),
       database: 'postgres',
     });
     (globalThis as { __UE_EMBEDDED__?: EmbeddedPostgres }).__UE_EMBEDDED__ = pg;
