@@ -3,6 +3,9 @@ import { KernelFoundation1795300000000 } from './1795300000000-kernel-foundation
 import { DevMailbox1795300000001 } from './1795300000001-dev-mailbox';
 import { Account1795400000000 } from './1795400000000-account';
 import { AuditPlatformAppend1795400000001 } from './1795400000001-audit-platform-append';
+import { Tenancy1795500000000 } from './1795500000000-tenancy';
+import { Access1795500000001 } from './1795500000001-access';
+import { AccountUserSearch1795500000002 } from './1795500000002-account-user-search';
 
 /** One ordered sequence for all modules. Append only; never reorder or edit an applied migration. */
 export const MIGRATIONS: readonly MigrationClass[] = [
@@ -10,4 +13,7 @@ export const MIGRATIONS: readonly MigrationClass[] = [
   DevMailbox1795300000001,
   Account1795400000000,
   AuditPlatformAppend1795400000001,
+  Tenancy1795500000000,
+  Access1795500000001,
+  AccountUserSearch1795500000002,
 ];

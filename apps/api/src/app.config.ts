@@ -26,5 +26,11 @@ export function resolveModules(requested: readonly string[], registry: Readonly<
       },
     ]);
   }
-  return [...new Set(requested)];
+  const chosen = [...new Set(requested)];
+  const missing = chosen.flatMap((n) => (registry[n].requires ?? []).filter((r) => !chosen.includes(r)).map((r) => `${n} needs ${r}`));
+  if (missing.length) {
+    throw new ConfigValidationError([{ variable: 'MODULES', message: `lacks required module(s): ${missing.join('; ')}` }]);
+  }
+  // Mounted in the build's order, whatever order MODULES lists them in.
+  return available.filter((n) => chosen.includes(n));
 }

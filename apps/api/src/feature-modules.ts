@@ -1,6 +1,8 @@
 import type { Type } from '@nestjs/common';
 import type { ConfigNamespace } from '@user-engine/kernel';
+import { accessFeature } from '@user-engine/access';
 import { accountFeature } from '@user-engine/account';
+import { tenancyFeature } from '@user-engine/tenancy';
 
 /** What a feature module contributes to the composition root. */
 export interface FeatureModule {
@@ -9,6 +11,8 @@ export interface FeatureModule {
   entities?: Function[];
   /** Its `registerAs` config namespaces. */
   configs?: ConfigNamespace[];
+  /** Modules it cannot work without (MODULES naming it without them is a start-up error). */
+  requires?: string[];
 }
 
 /**
@@ -17,4 +21,6 @@ export interface FeatureModule {
  */
 export const FEATURE_MODULES: Readonly<Record<string, FeatureModule>> = {
   account: accountFeature,
+  tenancy: tenancyFeature,
+  access: accessFeature,
 };

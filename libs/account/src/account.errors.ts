@@ -56,6 +56,10 @@ export const AuthErrors = {
       headers: { 'Retry-After': String(retryAfterSeconds) },
       extensions: { retry_after: retryAfterSeconds },
     }),
+  tenantsUnavailable: () =>
+    new DomainError('invalid', 'KERNEL.VALIDATION_FAILED', 'This deployment has no tenants.', {
+      errors: [{ path: 'tenant_id', message: 'tenants are not enabled in this deployment', rule: 'tenancy' }],
+    }),
   reauthenticationRequired: () =>
     new DomainError('forbidden', 'AUTH.REAUTHENTICATION_REQUIRED', 'This needs a recent sign-in: sign in again, then retry.'),
   tooManyRequests: (retryAfterSeconds: number) =>

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { AccountAudit } from './account-audit';
+import { AccountExtensions } from './account-extensions';
 import { AccountHousekeeping } from './account-housekeeping';
-import { AuthenticationGuard } from './auth/authentication.guard';
+import { BearerAuthenticator } from './auth/bearer-authenticator';
 import { BearerStrategy } from './auth/bearer.strategy';
 import { LocalStrategy } from './auth/local.strategy';
 import { LoginThrottle } from './auth/login-throttle';
@@ -42,6 +42,7 @@ import { GetUserHandler } from './queries/get-user/get-user.handler';
 import { GetUsersByIdsHandler } from './queries/get-users-by-ids/get-users-by-ids.handler';
 import { ListIdentitiesHandler } from './queries/list-identities/list-identities.handler';
 import { ListSessionsHandler } from './queries/list-sessions/list-sessions.handler';
+import { SearchUsersHandler } from './queries/search-users/search-users.handler';
 import { AccessTokens } from './tokens/access-tokens';
 import { RevocationList } from './tokens/revocation-list';
 import { SessionRevocation } from './tokens/session-revocation';
@@ -66,12 +67,19 @@ const COMMAND_HANDLERS = [
   UnlinkIdentityHandler,
 ];
 
-const QUERY_HANDLERS = [GetUserHandler, FindUserByEmailHandler, GetUsersByIdsHandler, ListSessionsHandler, ListIdentitiesHandler];
+const QUERY_HANDLERS = [
+  GetUserHandler,
+  FindUserByEmailHandler,
+  GetUsersByIdsHandler,
+  ListSessionsHandler,
+  ListIdentitiesHandler,
+  SearchUsersHandler,
+];
 
 /**
  * Who a user is and how they prove it: registration, verification, passwords, sessions, tokens,
- * signing keys and external identities. Its global guard makes every route of the application
- * require a bearer token unless marked `@Public()`.
+ * signing keys and external identities. It authenticates bearer tokens for the kernel's guard, so
+ * every route of the application requires one unless marked `@Public()`.
  */
 @Module({
   controllers: [UsersController, AuthController, MeController, WellKnownController],
@@ -104,8 +112,9 @@ const QUERY_HANDLERS = [GetUserHandler, FindUserByEmailHandler, GetUsersByIdsHan
       inject: [LocalStrategy, BearerStrategy],
       useFactory: (local: LocalStrategy, bearer: BearerStrategy) => createAccountPassport({ local, bearer }),
     },
-    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    BearerAuthenticator,
+    AccountExtensions,
   ],
-  exports: [SigningKeys, AccessTokens, Background],
+  exports: [SigningKeys, AccessTokens, Background, AccountExtensions],
 })
 export class AccountModule {}

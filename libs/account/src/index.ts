@@ -12,6 +12,10 @@ export { GetUsersByIds } from './queries/get-users-by-ids/get-users-by-ids.query
 export { ChangeUserStatus } from './commands/change-user-status/change-user-status.command';
 export { DeleteAccount } from './commands/delete-account/delete-account.command';
 export { SigningKeys } from './tokens/signing-keys';
+export { AccountExtensions } from './account-extensions';
+export { Background } from './background';
+export type { TenantClaims, TenantClaimsSource, MeMembership, MembershipsSource, DeletionGuard } from './account-extensions';
+export { SearchUsers } from './queries/search-users/search-users.query';
 export { AccessTokens } from './tokens/access-tokens';
 export type { AccessTokenClaims, IssueAccessToken } from './tokens/access-tokens';
 

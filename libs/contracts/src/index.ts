@@ -1,2 +1,3 @@
 export * from './events/envelope';
 export * from './events/user.events';
+export * from './events/tenancy.events';

@@ -1,5 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { AccessGate, AccessGuard } from './auth/access-control';
+import { PermissionCatalog } from './auth/permission-catalog';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { AuditLog } from './audit/audit-log';
@@ -24,6 +26,7 @@ import { OutboxDispatcher } from './outbox/outbox-dispatcher';
 import { OutboxPublisher } from './outbox/outbox.publisher';
 import { NatsRelay } from './outbox/nats-relay';
 import { PgNotifications } from './notifications/pg-notifications';
+import { ChangeFeed } from './notifications/change-feed';
 
 export const KERNEL_CONFIGS: readonly ConfigNamespace[] = [kernelConfig, httpConfig, databaseConfig, mailConfig];
 
@@ -69,6 +72,10 @@ export class KernelModule {
         TransactionalBuses,
         IdempotencyInterceptor,
         PgNotifications,
+        AccessGate,
+        PermissionCatalog,
+        ChangeFeed,
+        { provide: APP_GUARD, useClass: AccessGuard },
         ...mailProviders,
       ],
       exports: [
@@ -82,6 +89,9 @@ export class KernelModule {
         MetricsService,
         IdempotencyInterceptor,
         PgNotifications,
+        AccessGate,
+        PermissionCatalog,
+        ChangeFeed,
         CqrsModule,
       ],
     };

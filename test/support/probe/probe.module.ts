@@ -13,6 +13,7 @@ import {
   OutboxPublisher,
   Page,
   PageQueryDto,
+  Public,
   ParseUuidPipe,
   RequestContext,
   Scope,
@@ -197,6 +198,7 @@ export class PoisonBystander {
   }
 }
 
+@Public()
 @Controller('v1/probe')
 export class ProbeController {
   constructor(

@@ -1,14 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, MaxLength, MinLength } from 'class-validator';
+import { Trimmed } from '@user-engine/kernel';
+import { IsEmail, IsOptional, IsString, IsUUID, Length, MaxLength, MinLength } from 'class-validator';
 
 // Passwords are checked by the password policy (length, blocklist) with its own codes; the DTOs
 // only bound the input so nothing unbounded reaches the hash.
 const PASSWORD_INPUT_MAX = 1024;
 const TOKEN_MAX = 512;
 
-/** Addresses are compared trimmed (and lower-cased later); a pasted trailing space is not an error. */
-const Trimmed = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+// Addresses are compared trimmed (and lower-cased later): a pasted trailing space is not an error.
 
 export class RegisterDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
@@ -59,6 +58,14 @@ export class LoginDto {
   @MinLength(1)
   @MaxLength(PASSWORD_INPUT_MAX)
   password!: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Sign in to this tenant: the access token is tenant-scoped (tid, roles, scp, plan).',
+  })
+  @IsOptional()
+  @IsUUID()
+  tenant_id?: string;
 }
 
 export class ExternalLoginDto {
@@ -118,6 +125,21 @@ export class UserResponse {
   @ApiProperty({ enum: ['pending_verification', 'active', 'suspended', 'deactivated', 'deleted'] }) status!: string;
   @ApiProperty({ type: String, nullable: true }) display_name!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
+}
+
+export class MeMembershipResponse {
+  @ApiProperty({ format: 'uuid' }) tenant_id!: string;
+  @ApiProperty() tenant_name!: string;
+  @ApiProperty() tenant_slug!: string;
+  @ApiProperty({ enum: ['active', 'suspended'] }) tenant_status!: string;
+  @ApiProperty({ enum: ['active', 'suspended'] }) status!: string;
+  @ApiProperty({ type: [String], example: ['owner'] }) roles!: string[];
+  @ApiProperty({ format: 'date-time' }) joined_at!: string;
+}
+
+export class MeResponse extends UserResponse {
+  @ApiProperty({ type: [MeMembershipResponse], description: 'Tenants the user belongs to (empty when tenancy is not mounted).' })
+  memberships!: MeMembershipResponse[];
 }
 
 export class TokenPairResponse {

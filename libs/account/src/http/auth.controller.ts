@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, type ClientInfo, CurrentClient, CurrentPrincipal, type Principal, Public } from '@user-engine/kernel';
+import { ApiProblems, Authenticated, type ClientInfo, CurrentClient, CurrentPrincipal, type Principal, Public } from '@user-engine/kernel';
 import type { FastifyRequest } from 'fastify';
+import { AccountExtensions, type TenantClaims } from '../account-extensions';
 import { AuthErrors } from '../account.errors';
 import { LocalAuthGuard } from '../auth/local-auth.guard';
 import { LoginThrottle } from '../auth/login-throttle';
@@ -38,6 +39,7 @@ export class AuthController {
     private readonly commands: CommandBus,
     private readonly background: Background,
     private readonly throttle: LoginThrottle,
+    private readonly extensions: AccountExtensions,
   ) {}
 
   @Public()
@@ -46,16 +48,30 @@ export class AuthController {
   @UseGuards(LocalAuthGuard)
   @ApiOperation({ summary: 'Sign in with email and password', description: 'Returns a token pair and the user.' })
   @ApiOkResponse({ type: LoginResponse })
-  @ApiProblems(INVALID, [401, 'AUTH.INVALID_CREDENTIALS'], REFUSED_ACCOUNT, [429, 'AUTH.TOO_MANY_ATTEMPTS'])
+  @ApiProblems(
+    INVALID,
+    [401, 'AUTH.INVALID_CREDENTIALS'],
+    [...REFUSED_ACCOUNT, 'TENANCY.TENANT_SUSPENDED'],
+    [404, 'TENANCY.NOT_FOUND'],
+    [429, 'AUTH.TOO_MANY_ATTEMPTS'],
+  )
   async login(
-    @Body() _body: LoginDto,
+    @Body() body: LoginDto,
     @Req() request: FastifyRequest & { user: UserView; authenticatedAt: Date },
     @CurrentClient() client: ClientInfo,
   ): Promise<LoginResponse> {
+    // Checked before the session opens: a refused tenant leaves no session behind.
+    const tenant = body.tenant_id ? await this.tenantClaims(request.user.id, body.tenant_id) : undefined;
     const pair = await this.commands.execute<StartSession, TokenPair>(
-      new StartSession(request.user.id, ['pwd'], client, request.authenticatedAt),
+      new StartSession(request.user.id, ['pwd'], client, request.authenticatedAt, tenant),
     );
     return { ...pair, user: request.user };
+  }
+
+  private tenantClaims(userId: string, tenantId: string): Promise<TenantClaims> {
+    const source = this.extensions.tenantClaimsSource;
+    if (!source) throw AuthErrors.tenantsUnavailable();
+    return source.claimsFor({ userId, acr: 'aal1' }, tenantId.toLowerCase());
   }
 
   @Public()
@@ -92,6 +108,7 @@ export class AuthController {
     return result.pair;
   }
 
+  @Authenticated()
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth()

@@ -1,8 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, type ClientInfo, CurrentClient, CurrentPrincipal, ParseUuidPipe, type Principal } from '@user-engine/kernel';
+import {
+  ApiProblems,
+  Authenticated,
+  type ClientInfo,
+  CurrentClient,
+  CurrentPrincipal,
+  ParseUuidPipe,
+  type Principal,
+} from '@user-engine/kernel';
 import type { FastifyReply } from 'fastify';
+import { AccountExtensions } from '../account-extensions';
 import { AccountErrors } from '../account.errors';
 import { ChangePassword } from '../commands/change-password/change-password.command';
 import { DeleteAccount } from '../commands/delete-account/delete-account.command';
@@ -21,8 +30,8 @@ import {
   ExternalLoginDto,
   IdentityListResponse,
   IdentityResponse,
+  MeResponse,
   SessionListResponse,
-  UserResponse,
 } from './account.dto';
 
 const TOKEN_PROBLEMS = [401, 'AUTH.UNAUTHENTICATED', 'AUTH.TOKEN_INVALID', 'AUTH.TOKEN_EXPIRED', 'AUTH.TOKEN_REVOKED'] as [
@@ -34,21 +43,23 @@ const INVALID = [400, 'KERNEL.VALIDATION_FAILED', 'KERNEL.MALFORMED_JSON'] as [n
 @ApiTags('me')
 @ApiBearerAuth()
 @ApiProblems(TOKEN_PROBLEMS)
+@Authenticated()
 @Controller('v1/me')
 export class MeController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    private readonly extensions: AccountExtensions,
   ) {}
 
   @Get()
   @ApiOperation({ summary: 'The signed-in user' })
-  @ApiOkResponse({ type: UserResponse })
+  @ApiOkResponse({ type: MeResponse })
   @ApiProblems([404, 'ACCOUNT.USER_NOT_FOUND'])
-  async me(@CurrentPrincipal() principal: Principal): Promise<UserView> {
+  async me(@CurrentPrincipal() principal: Principal): Promise<MeResponse> {
     const user = await this.queries.execute<GetUser, UserView | undefined>(new GetUser(principal.userId));
     if (!user || user.status === 'deleted') throw AccountErrors.userNotFound();
-    return user;
+    return { ...user, memberships: await this.extensions.membershipsOf(user.id) };
   }
 
   @Delete()
@@ -59,8 +70,10 @@ export class MeController {
       'Personal data is scrubbed, credentials and sessions removed; a tombstone remains. Emits user.deleted. Needs a recent sign-in (ACCOUNT_REAUTH_MAX_AGE).',
   })
   @ApiNoContentResponse()
-  @ApiProblems([403, 'AUTH.REAUTHENTICATION_REQUIRED'])
+  @ApiProblems([403, 'AUTH.REAUTHENTICATION_REQUIRED'], [409, 'TENANCY.LAST_OWNER'])
   async deleteMe(@CurrentPrincipal() principal: Principal, @CurrentClient() client: ClientInfo): Promise<void> {
+    // Before the account's own transaction: the guards read other modules' data in their own scopes.
+    await this.extensions.assertDeletable(principal.userId);
     await this.commands.execute(new DeleteAccount(principal.userId, { type: 'user', id: principal.userId }, client, principal.sessionId));
   }
 

@@ -1,29 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { httpConfig, type HttpConfig, Mailer, type MailMessage, UnitOfWork } from '@user-engine/kernel';
+import { httpConfig, type HttpConfig, Mailer, type MailMessage, renderMail as render, UnitOfWork } from '@user-engine/kernel';
 import { accountConfig, type AccountConfig } from '../account.config';
 import { Background } from '../background';
-
-interface Template {
-  subject: string;
-  /** Paragraphs of plain text. */
-  lines: string[];
-  action?: { label: string; url: string };
-  kind: string;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
-
-function render(to: string, t: Template): MailMessage {
-  const text = [...t.lines, ...(t.action ? [`${t.action.label}: ${t.action.url}`] : [])].join('\n\n');
-  const html = `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">${t.lines
-    .map((l) => `<p>${escapeHtml(l)}</p>`)
-    .join('')}${
-    t.action ? `<p><a href="${escapeHtml(t.action.url)}" style="font-weight:bold">${escapeHtml(t.action.label)}</a></p>` : ''
-  }</body></html>`;
-  return { to, subject: t.subject, text, html, kind: t.kind };
-}
 
 const minutes = (ms: number) => (ms >= 3_600_000 ? `${Math.round(ms / 3_600_000)} hours` : `${Math.round(ms / 60_000)} minutes`);
 

@@ -3,7 +3,7 @@ import { type ClientInfo, uuidv7 } from '@user-engine/kernel';
 import { accountConfig, type AccountConfig } from '../account.config';
 import { newSecureToken } from '../domain/secure-token';
 import { SessionsRepository } from '../persistence/sessions.repository';
-import { AccessTokens } from './access-tokens';
+import { AccessTokens, type IssueAccessToken } from './access-tokens';
 
 export interface TokenPair {
   access_token: string;
@@ -24,7 +24,7 @@ export class TokenPairs {
   ) {}
 
   /** Opens a session for a user who just proved who they are, and issues its first pair. */
-  async startSession(userId: string, amr: readonly string[], client: ClientInfo): Promise<TokenPair> {
+  async startSession(userId: string, amr: readonly string[], client: ClientInfo, tenant?: IssueAccessToken['tenant']): Promise<TokenPair> {
     const refresh = newSecureToken();
     const session = await this.sessions.create({
       id: uuidv7(),
@@ -36,7 +36,7 @@ export class TokenPairs {
       absoluteTtl: this.config.sessionAbsoluteTtl,
       refreshTokenHash: refresh.hash,
     });
-    return this.pair(userId, session.id, amr, refresh.token);
+    return this.pair(userId, session.id, amr, refresh.token, tenant);
   }
 
   /** A new pair for an existing session (the caller has rotated the old refresh token). */
@@ -46,9 +46,15 @@ export class TokenPairs {
     return this.pair(userId, sessionId, amr, refresh.token);
   }
 
-  private async pair(userId: string, sessionId: string, amr: readonly string[], refreshToken: string): Promise<TokenPair> {
+  private async pair(
+    userId: string,
+    sessionId: string,
+    amr: readonly string[],
+    refreshToken: string,
+    tenant?: IssueAccessToken['tenant'],
+  ): Promise<TokenPair> {
     return {
-      access_token: await this.accessTokens.issue({ userId, sessionId, amr }),
+      access_token: await this.accessTokens.issue({ userId, sessionId, amr, tenant }),
       refresh_token: refreshToken,
       token_type: 'Bearer',
       expires_in: this.accessTokens.lifetimeSeconds,

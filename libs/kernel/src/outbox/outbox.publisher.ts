@@ -22,7 +22,7 @@ export class OutboxPublisher {
     private readonly cls: ClsService,
   ) {}
 
-  async publish<P>(event: EventDefinition<P>, input: PublishInput<P>): Promise<string> {
+  async publish<P>(event: EventDefinition<P>, input: PublishInput<NoInfer<P>>): Promise<string> {
     const id = uuidv7();
     const requestId = this.cls.isActive() ? ((this.cls.getId() as string | undefined) ?? null) : null;
     await this.uow.manager.query(

@@ -29,7 +29,7 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-const invalidCursor = () =>
+export const invalidCursor = (): DomainError =>
   new DomainError('invalid', 'KERNEL.INVALID_CURSOR', 'The cursor is not valid for this list.', {
     errors: [{ path: 'cursor', message: 'cursor is malformed or belongs to another list', rule: 'cursor' }],
   });

@@ -1,4 +1,5 @@
 import type { ClientInfo } from '@user-engine/kernel';
+import type { TenantClaims } from '../../account-extensions';
 
 /** Opens a session for an authenticated user and issues its first token pair. */
 export class StartSession {
@@ -12,5 +13,7 @@ export class StartSession {
      * reset, a suspension) voids that check: no session may outlive it.
      */
     readonly authenticatedAt: Date,
+    /** When signing in to a tenant: the claims of its first access token (checked by the caller). */
+    readonly tenant?: TenantClaims,
   ) {}
 }

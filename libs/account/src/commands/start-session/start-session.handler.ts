@@ -18,11 +18,11 @@ export class StartSessionHandler implements ICommandHandler<StartSession, TokenP
     const user = await this.users.findById(c.userId, { lock: true });
     const revokedSince = user?.sessions_revoked_before && user.sessions_revoked_before >= c.authenticatedAt;
     if (user?.status !== 'active' || revokedSince) throw AuthErrors.invalidCredentials();
-    const pair = await this.pairs.startSession(c.userId, c.amr, c.client);
+    const pair = await this.pairs.startSession(c.userId, c.amr, c.client, c.tenant);
     await this.audit.record('auth.login.succeeded', 'success', {
       userId: c.userId,
       client: c.client,
-      data: { session_id: pair.session_id, amr: c.amr },
+      data: { session_id: pair.session_id, amr: c.amr, ...(c.tenant ? { tenant_id: c.tenant.tid } : {}) },
     });
     return pair;
   }

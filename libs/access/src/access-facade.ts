@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { PermissionCatalog, type Principal } from '@user-engine/kernel';
+import { OWNER_ROLE } from '@user-engine/tenancy';
+import { PLATFORM_OPERATOR } from './access.permissions';
+import { AuthorizationFacts } from './authorization-facts';
+import { permissionsOf } from './domain/roles';
+
+/** Who is asking: a signed-in user's token, or (checks for another user) just a user id. */
+export type AccessSubject = Pick<Principal, 'userId'> & Partial<Pick<Principal, 'tenantId' | 'scopes' | 'acr'>>;
+
+export interface AccessCheck {
+  principal: AccessSubject;
+  /** The tenant acted in; omitted for platform permissions. */
+  tenantId?: string;
+  permission: string;
+  /** The user an action on members targets (owner protection). */
+  resource?: { type: 'user'; id: string };
+  /** The subject may do this to themselves without the permission (leaving a tenant). */
+  selfAllowed?: boolean;
+}
+
+export type DenyReason =
+  | 'unknown_permission'
+  | 'not_platform_operator'
+  | 'no_tenant'
+  | 'tenant_not_found'
+  | 'tenant_suspended'
+  | 'not_a_member'
+  | 'membership_suspended'
+  | 'token_tenant_mismatch'
+  | 'missing_permission'
+  | 'token_scope'
+  | 'insufficient_assurance'
+  | 'owner_protected';
+
+export type Decision = { allowed: true; reason: string } | { allowed: false; reason: DenyReason };
+
+const deny = (reason: DenyReason): Decision => ({ allowed: false, reason });
+
+/**
+ * The one authorization decision point: every guarded route, the public and internal check
+ * endpoints and token issuance ask it. It decides from facts only — tenant status, membership
+ * status, roles with inheritance, platform roles, the token's tenant, scopes and assurance, the
+ * target member — all read through the invalidated in-process cache.
+ */
+@Injectable()
+export class AccessFacade {
+  constructor(
+    private readonly facts: AuthorizationFacts,
+    private readonly catalog: PermissionCatalog,
+  ) {}
+
+  async isPlatformOperator(userId: string): Promise<boolean> {
+    return (await this.facts.platformRolesOf(userId)).has(PLATFORM_OPERATOR);
+  }
+
+  async check(c: AccessCheck): Promise<Decision> {
+    const entry = this.catalog.get(c.permission);
+    if (!entry) return deny('unknown_permission');
+    const operator = await this.isPlatformOperator(c.principal.userId);
+    if (entry.scope === 'platform') return operator ? { allowed: true, reason: 'platform_operator' } : deny('not_platform_operator');
+    if (!c.tenantId) return deny('no_tenant');
+
+    const tenant = await this.facts.tenant(c.tenantId);
+    if (tenant.status === null || tenant.status === 'deleted') return deny('tenant_not_found');
+    // Operators act in any live tenant (audited like everyone); they are never refused by tenant facts.
+    if (operator) return { allowed: true, reason: 'platform_operator' };
+
+    const member = await this.facts.member(c.tenantId, c.principal.userId);
+    // Existence of a tenant is not revealed to non-members: every such refusal reads as "not found".
+    if (member.status === null) return deny('not_a_member');
+    if (member.status === 'suspended') return deny('membership_suspended');
+    if (c.principal.tenantId && c.principal.tenantId !== c.tenantId) return deny('token_tenant_mismatch');
+    if (tenant.status === 'suspended') return deny('tenant_suspended');
+
+    const tenantToken = c.principal.tenantId === c.tenantId;
+    if (c.selfAllowed && c.resource?.id === c.principal.userId) return { allowed: true, reason: 'self' };
+    const held = permissionsOf(tenant.roles, member.roles);
+    if (!held.has(c.permission)) return deny('missing_permission');
+    // A tenant-scoped token carries at most what it was issued with, even if roles grew since.
+    if (tenantToken && c.principal.scopes && !c.principal.scopes.includes(c.permission)) return deny('token_scope');
+    if (entry.acr === 'aal2' && c.principal.acr !== 'aal2') return deny('insufficient_assurance');
+    if (c.resource && c.resource.id !== c.principal.userId && !member.roles.includes(OWNER_ROLE)) {
+      const target = await this.facts.member(c.tenantId, c.resource.id);
+      if (target.roles.includes(OWNER_ROLE)) return deny('owner_protected');
+    }
+    const via = member.roles.find((r) => tenant.roles.get(r)?.effective.has(c.permission));
+    return { allowed: true, reason: `role:${via}` };
+  }
+
+  /** The effective permissions of a member (for token scopes), or undefined when not an active member. */
+  async permissionsOf(tenantId: string, userId: string): Promise<{ roles: string[]; permissions: string[] } | undefined> {
+    const member = await this.facts.member(tenantId, userId);
+    if (member.status !== 'active') return undefined;
+    const tenant = await this.facts.tenant(tenantId);
+    return { roles: [...member.roles], permissions: [...permissionsOf(tenant.roles, member.roles)].sort() };
+  }
+}

@@ -1,0 +1,62 @@
+import { DomainError } from '@user-engine/kernel';
+
+const field = (path: string, message: string, rule: string) => ({ errors: [{ path, message, rule }] });
+
+/** The access module's errors. Authorization refusals carry the decision's reason. */
+export const AccessErrors = {
+  forbidden: (reason: string, permission: string) =>
+    new DomainError('forbidden', 'AUTHZ.FORBIDDEN', `You do not have permission to do this (${permission}).`, {
+      extensions: { reason, permission },
+    }),
+  tenantMismatch: () =>
+    new DomainError('forbidden', 'AUTHZ.TENANT_MISMATCH', 'This access token was issued for another tenant.', {
+      extensions: { reason: 'token_tenant_mismatch' },
+    }),
+  stepUpRequired: (permission: string) =>
+    new DomainError('forbidden', 'AUTH.STEP_UP_REQUIRED', 'This needs a stronger sign-in (aal2, after MFA).', {
+      extensions: { reason: 'insufficient_assurance', permission, required_acr: 'aal2' },
+    }),
+  unknownRole: (keys: string[], path = 'roles') =>
+    new DomainError(
+      'invalid',
+      'ACCESS.UNKNOWN_ROLE',
+      `Unknown role(s): ${keys.join(', ')}.`,
+      field(path, `unknown role(s): ${keys.join(', ')}`, 'ACCESS.UNKNOWN_ROLE'),
+    ),
+  unknownPermission: (keys: string[]) =>
+    new DomainError(
+      'invalid',
+      'ACCESS.UNKNOWN_PERMISSION',
+      `Unknown or non-tenant permission(s): ${keys.join(', ')}.`,
+      field('permissions', `unknown permission(s): ${keys.join(', ')}`, 'ACCESS.UNKNOWN_PERMISSION'),
+    ),
+  roleCycle: (path: string[]) =>
+    new DomainError('invalid', 'ACCESS.ROLE_CYCLE', `Roles would inherit from themselves: ${path.join(' → ')}.`, {
+      ...field('inherits', `inheritance cycle ${path.join(' → ')}`, 'ACCESS.ROLE_CYCLE'),
+      extensions: { cycle: path },
+    }),
+  roleExists: () =>
+    new DomainError('conflict', 'ACCESS.ROLE_EXISTS', 'A role with this key exists.', field('key', 'key is taken', 'ACCESS.ROLE_EXISTS')),
+  roleNotFound: () => new DomainError('not_found', 'ACCESS.ROLE_NOT_FOUND', 'No such role.'),
+  builtInRole: () => new DomainError('conflict', 'ACCESS.BUILT_IN_ROLE', 'Built-in roles cannot be changed or deleted.'),
+  roleInUse: (members: number, inheritedBy: string[]) =>
+    new DomainError('conflict', 'ACCESS.ROLE_IN_USE', 'The role is held by members or inherited by other roles: reassign them first.', {
+      extensions: { members, inherited_by: inheritedBy },
+    }),
+  grantExceeds: (permissions: string[]) =>
+    new DomainError('forbidden', 'AUTHZ.FORBIDDEN', 'You cannot grant permissions you do not hold yourself.', {
+      extensions: { reason: 'grant_exceeds_own_permissions', permissions },
+    }),
+  ownerOnly: () =>
+    new DomainError('forbidden', 'AUTHZ.FORBIDDEN', 'Only an owner can give, change or take the owner role.', {
+      extensions: { reason: 'owner_protected' },
+    }),
+  targetExceeds: () =>
+    new DomainError('forbidden', 'AUTHZ.FORBIDDEN', 'You cannot change the roles of a member who holds permissions you do not.', {
+      extensions: { reason: 'target_exceeds_own_permissions' },
+    }),
+  userNotFound: () => new DomainError('not_found', 'ACCOUNT.USER_NOT_FOUND', 'No such user.'),
+  alreadyOperator: () => new DomainError('conflict', 'ACCESS.ALREADY_OPERATOR', 'This user is a platform operator already.'),
+  notOperator: () => new DomainError('not_found', 'ACCESS.NOT_OPERATOR', 'This user is not a platform operator.'),
+  lastOperator: () => new DomainError('conflict', 'ACCESS.LAST_OPERATOR', 'The last platform operator cannot be removed.'),
+};

@@ -1,0 +1,13 @@
+import type { PermissionDefinition } from '@user-engine/kernel';
+
+/** Permissions the access module enforces. */
+export const ACCESS_PERMISSIONS: readonly PermissionDefinition[] = [
+  { key: 'roles:read', description: "See the tenant's roles and their permissions.", scope: 'tenant', minRole: 'viewer' },
+  { key: 'roles:manage', description: 'Create, change and delete custom roles.', scope: 'tenant', minRole: 'admin' },
+  { key: 'roles:assign', description: "Change members' roles (never beyond your own permissions).", scope: 'tenant', minRole: 'admin' },
+  { key: 'platform:users.read', description: 'Search every user.', scope: 'platform' },
+  { key: 'platform:users.manage', description: 'Suspend and reactivate users.', scope: 'platform' },
+  { key: 'platform:operators.manage', description: 'Grant and revoke the platform-operator role.', scope: 'platform' },
+];
+
+export const PLATFORM_OPERATOR = 'platform-operator';

@@ -1,0 +1,220 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { PageQueryDto, PERMISSION_KEY, Trimmed } from '@user-engine/kernel';
+
+const ROLE_KEY = /^[a-z][a-z0-9-]{1,47}$/;
+const PERMISSION_MESSAGE = 'must be a permission (resource:action)';
+
+export class PermissionResponse {
+  @ApiProperty({ example: 'members:invite' }) key!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty({ enum: ['tenant', 'platform'] }) scope!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: ['viewer', 'editor', 'admin', 'owner'],
+    description: 'Lowest built-in role holding it.',
+  })
+  min_role!: string | null;
+  @ApiProperty({ enum: ['aal1', 'aal2'] }) acr!: string;
+  @ApiProperty({ example: 'tenancy', description: 'The module (or application) that declares it.' }) source!: string;
+}
+
+export class PermissionListResponse {
+  @ApiProperty({ type: [PermissionResponse] }) items!: PermissionResponse[];
+}
+
+export class CreateRoleDto {
+  @ApiProperty({ example: 'auditor', description: 'Lower-case letters, digits and hyphens; not a built-in role.' })
+  @IsString()
+  @Matches(ROLE_KEY, { message: 'key must be 2–48 lower-case letters, digits or hyphens, starting with a letter' })
+  key!: string;
+
+  @ApiProperty({ example: 'Auditor' })
+  @Trimmed()
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @IsOptional()
+  @Trimmed()
+  @IsString()
+  @MaxLength(500)
+  description?: string | null;
+
+  @ApiProperty({ type: [String], example: ['audit:read'] })
+  @IsArray()
+  @ArrayMaxSize(200)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(PERMISSION_KEY, { each: true, message: `each permission ${PERMISSION_MESSAGE}` })
+  permissions!: string[];
+
+  @ApiPropertyOptional({ type: [String], example: ['viewer'], default: [] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(ROLE_KEY, { each: true, message: 'each inherited role must be a role key' })
+  inherits?: string[];
+}
+
+export class UpdateRoleDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Trimmed()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @Trimmed()
+  @IsString()
+  @MaxLength(500)
+  description?: string | null;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(PERMISSION_KEY, { each: true, message: `each permission ${PERMISSION_MESSAGE}` })
+  permissions?: string[];
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(ROLE_KEY, { each: true, message: 'each inherited role must be a role key' })
+  inherits?: string[];
+}
+
+export class RoleResponse {
+  @ApiProperty({ example: 'auditor' }) key!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty() built_in!: boolean;
+  @ApiProperty({ type: [String] }) permissions!: string[];
+  @ApiProperty({ type: [String] }) inherits!: string[];
+  @ApiProperty({ type: [String] }) effective_permissions!: string[];
+}
+
+export class RoleListResponse {
+  @ApiProperty({ type: [RoleResponse] }) items!: RoleResponse[];
+}
+
+export class ResourceDto {
+  @ApiProperty({ enum: ['user'] })
+  @IsIn(['user'])
+  type!: 'user';
+
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  id!: string;
+}
+
+export class AuthzCheckDto {
+  @ApiProperty({ example: 'members:invite' })
+  @IsString()
+  @Matches(PERMISSION_KEY, { message: `permission ${PERMISSION_MESSAGE}` })
+  permission!: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Whose access to check (default: yours; others need members:read).' })
+  @IsOptional()
+  @IsUUID()
+  user_id?: string;
+
+  @ApiPropertyOptional({ type: ResourceDto, description: 'The member the action would target.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ResourceDto)
+  resource?: ResourceDto;
+}
+
+export class DecisionResponse {
+  @ApiProperty() allowed!: boolean;
+  @ApiProperty({ example: 'role:admin', description: 'Why: the role that grants it, or the refusal reason.' }) reason!: string;
+}
+
+export class TenantTokenDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  tenant_id!: string;
+}
+
+export class TenantTokenResponse {
+  @ApiProperty({ description: 'JWT with tid, roles, scp and plan.' }) access_token!: string;
+  @ApiProperty({ enum: ['Bearer'] }) token_type!: 'Bearer';
+  @ApiProperty() expires_in!: number;
+  @ApiProperty({ format: 'uuid' }) tenant_id!: string;
+  @ApiProperty({ type: [String] }) roles!: string[];
+  @ApiProperty({ type: [String] }) scope!: string[];
+}
+
+export class AdminUserQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Email prefix or a user id.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  query?: string;
+}
+
+export class ReasonDto {
+  @ApiPropertyOptional({ description: 'Why (kept in the audit trail and the event).' })
+  @IsOptional()
+  @Trimmed()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
+}
+
+export class GrantOperatorDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  user_id!: string;
+}
+
+export class OperatorResponse {
+  @ApiProperty({ format: 'uuid' }) user_id!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) granted_by!: string | null;
+  @ApiProperty({ format: 'date-time' }) granted_at!: string;
+}
+
+export class OperatorListResponse {
+  @ApiProperty({ type: [OperatorResponse] }) items!: OperatorResponse[];
+}
+
+export class AdminUserResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ type: String, nullable: true }) email!: string | null;
+  @ApiProperty() email_verified!: boolean;
+  @ApiProperty({ enum: ['pending_verification', 'active', 'suspended', 'deactivated', 'deleted'] }) status!: string;
+  @ApiProperty({ type: String, nullable: true }) display_name!: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+}
+
+export class AdminUserListResponse {
+  @ApiProperty({ type: [AdminUserResponse] }) items!: AdminUserResponse[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+}

@@ -1,0 +1,113 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AccessTokens } from '@user-engine/account';
+import {
+  ApiProblems,
+  Authenticated,
+  CurrentPrincipal,
+  ParseUuidPipe,
+  PermissionCatalog,
+  type Principal,
+  RequirePermission,
+} from '@user-engine/kernel';
+import { AccessFacade, type Decision } from '../access-facade';
+import { errorFor } from '../access-authorizer';
+import { TenantTokenClaims } from '../tenant-claims';
+import {
+  AuthzCheckDto,
+  DecisionResponse,
+  PermissionListResponse,
+  PermissionResponse,
+  TenantTokenDto,
+  TenantTokenResponse,
+} from './access.dto';
+import { INVALID, TENANT_ACCESS, TOKEN_PROBLEMS } from './problems';
+
+@ApiTags('authorization')
+@ApiBearerAuth()
+@ApiProblems(TOKEN_PROBLEMS)
+@Controller()
+export class AuthorizationController {
+  constructor(
+    private readonly facade: AccessFacade,
+    private readonly catalog: PermissionCatalog,
+    private readonly claims: TenantTokenClaims,
+    private readonly tokens: AccessTokens,
+  ) {}
+
+  @Get('v1/permissions')
+  @Authenticated()
+  @ApiOperation({
+    summary: 'The permission catalog',
+    description: 'Every permission the mounted modules declare, with the lowest built-in role holding it.',
+  })
+  @ApiOkResponse({ type: PermissionListResponse })
+  permissions(): { items: PermissionResponse[] } {
+    return {
+      items: this.catalog.list().map((p) => ({
+        key: p.key,
+        description: p.description,
+        scope: p.scope,
+        min_role: p.minRole ?? null,
+        acr: p.acr ?? 'aal1',
+        source: p.source,
+      })),
+    };
+  }
+
+  @Post('v1/tenants/:tenant_id/authz/check')
+  @HttpCode(200)
+  @RequirePermission('tenants:read')
+  @ApiOperation({
+    summary: 'Ask the decision point',
+    description: 'Whether you (or, with members:read, another user) may use a permission in this tenant, and why.',
+  })
+  @ApiOkResponse({ type: DecisionResponse })
+  @ApiProblems(INVALID, ...TENANT_ACCESS)
+  async check(
+    @Param('tenant_id', ParseUuidPipe) tenantId: string,
+    @Body() body: AuthzCheckDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<Decision> {
+    const subject = body.user_id?.toLowerCase();
+    if (subject && subject !== principal.userId) {
+      const may = await this.facade.check({ principal, tenantId, permission: 'members:read' });
+      if (!may.allowed) throw errorFor(may.reason, 'members:read');
+    }
+    const resource = body.resource ? { type: 'user' as const, id: body.resource.id.toLowerCase() } : undefined;
+    return this.facade.check({
+      principal: subject && subject !== principal.userId ? { userId: subject } : principal,
+      tenantId,
+      permission: body.permission,
+      resource,
+    });
+  }
+
+  @Post('v1/auth/token')
+  @HttpCode(200)
+  @Authenticated()
+  @ApiOperation({
+    summary: 'A tenant-scoped access token',
+    description: 'For an active membership of an active tenant: tid, roles, scp (effective permissions) and plan, in the same session.',
+  })
+  @ApiOkResponse({ type: TenantTokenResponse })
+  @ApiProblems(INVALID, [403, 'TENANCY.TENANT_SUSPENDED'], [404, 'TENANCY.NOT_FOUND'])
+  async tenantToken(@Body() body: TenantTokenDto, @CurrentPrincipal() principal: Principal): Promise<TenantTokenResponse> {
+    const tenant = await this.claims.claimsFor(principal, body.tenant_id.toLowerCase());
+    const accessToken = await this.tokens.issue({
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      amr: principal.amr,
+      acr: principal.acr,
+      tenant,
+    });
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: this.tokens.lifetimeSeconds,
+      tenant_id: tenant.tid,
+      roles: tenant.roles,
+      scope: tenant.scp,
+    };
+  }
+}

@@ -1,0 +1,2 @@
+/** The platform operators, oldest grant first. */
+export class ListOperators {}

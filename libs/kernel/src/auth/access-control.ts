@@ -1,0 +1,142 @@
+import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { RequestContext } from '../context/request-context';
+import { DomainError } from '../errors/domain-error';
+import { IS_PUBLIC, type Principal } from './principal';
+
+export const ACCESS_REQUIREMENT = 'kernel:access-requirement';
+
+/**
+ * What a route demands of its caller, declared next to it. A route with neither a requirement nor
+ * `@Public()` is refused (deny by default) and fails the route-declaration test.
+ */
+export type AccessRequirement =
+  /** Any signed-in user, acting on their own account. */
+  | { readonly kind: 'authenticated' }
+  /** A permission in the tenant named by the route's `{tenant_id}`. */
+  | {
+      readonly kind: 'tenant';
+      readonly permission: string;
+      /** Path parameter naming the user the action targets (owner protection, self-service). */
+      readonly target?: string;
+      /** The target may do this to themselves without the permission (a member leaving). */
+      readonly self?: boolean;
+    }
+  /** A platform permission (held by platform operators only). */
+  | { readonly kind: 'platform'; readonly permission: string };
+
+/** The route needs a signed-in user and nothing more (their own account, their own tenants). */
+export const Authenticated = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_REQUIREMENT, { kind: 'authenticated' } satisfies AccessRequirement);
+
+/** The route needs `permission` in the tenant of its `{tenant_id}` path parameter. */
+export const RequirePermission = (
+  permission: string,
+  options: { target?: string; self?: boolean } = {},
+): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_REQUIREMENT, { kind: 'tenant', permission, ...options } satisfies AccessRequirement);
+
+/** The route is platform administration: only a platform operator holding `permission` passes. */
+export const RequirePlatformPermission = (permission: string): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_REQUIREMENT, { kind: 'platform', permission } satisfies AccessRequirement);
+
+/** Proves who is calling (the account module's bearer tokens). */
+export interface Authenticator {
+  authenticate(request: FastifyRequest): Promise<Principal>;
+}
+
+export interface AuthorizationRequest {
+  principal: Principal;
+  requirement: Exclude<AccessRequirement, { kind: 'authenticated' }>;
+  /** The tenant resolved from the path, for tenant requirements. */
+  tenantId?: string;
+  /** The user the action targets, when the requirement names a path parameter. */
+  targetUserId?: string;
+  ip: string;
+  userAgent: string | null;
+}
+
+/** Decides whether an authenticated principal may pass (the access module); throws a DomainError when not. */
+export interface Authorizer {
+  authorize(request: AuthorizationRequest): Promise<void>;
+}
+
+/**
+ * Where the account module plugs in authentication and the access module authorization. The kernel
+ * owns the one guard, so the order (authenticate, then authorize) is fixed, and a deployment
+ * without a module that can decide refuses instead of letting the request through.
+ */
+@Injectable()
+export class AccessGate {
+  private authenticator?: Authenticator;
+  private authorizer?: Authorizer;
+
+  useAuthenticator(authenticator: Authenticator): void {
+    this.authenticator = authenticator;
+  }
+
+  useAuthorizer(authorizer: Authorizer): void {
+    this.authorizer = authorizer;
+  }
+
+  authenticate(request: FastifyRequest): Promise<Principal> {
+    if (!this.authenticator) throw AccessErrors.unauthenticated();
+    return this.authenticator.authenticate(request);
+  }
+
+  async authorize(request: AuthorizationRequest): Promise<void> {
+    if (!this.authorizer) throw AccessErrors.noAuthorizer();
+    await this.authorizer.authorize(request);
+  }
+}
+
+export const AccessErrors = {
+  unauthenticated: () =>
+    new DomainError('unauthenticated', 'AUTH.UNAUTHENTICATED', 'This needs a bearer access token.', {
+      headers: { 'WWW-Authenticate': 'Bearer realm="user-engine"' },
+    }),
+  noAuthorizer: () => new DomainError('forbidden', 'AUTHZ.FORBIDDEN', 'No authorization is configured for this route.'),
+  undeclared: () => new DomainError('forbidden', 'AUTHZ.FORBIDDEN', 'This route declares no access rule and is refused.'),
+};
+
+/** The route's declared requirement (method first, then controller), or `public`. */
+export function requirementOf(reflector: Reflector, targets: [Function, Function]): AccessRequirement | 'public' | undefined {
+  if (reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets)) return 'public';
+  return reflector.getAllAndOverride<AccessRequirement | undefined>(ACCESS_REQUIREMENT, targets);
+}
+
+/**
+ * The application's one guard: public routes pass; every other route authenticates the caller and,
+ * unless it only needs a signed-in user, asks the authorizer. Routes that declare nothing are denied.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly gate: AccessGate,
+    private readonly context: RequestContext,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const requirement = requirementOf(this.reflector, [ctx.getHandler(), ctx.getClass()]);
+    if (requirement === 'public') return true;
+    const request = ctx.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    const principal = await this.gate.authenticate(request);
+    request.user = principal;
+    if (!requirement) throw AccessErrors.undeclared();
+    if (requirement.kind === 'authenticated') return true;
+    const params = (request.params ?? {}) as Record<string, string | undefined>;
+    const target = requirement.kind === 'tenant' && requirement.target ? params[requirement.target]?.toLowerCase() : undefined;
+    const ua = request.headers['user-agent'];
+    await this.gate.authorize({
+      principal,
+      requirement,
+      tenantId: this.context.tenant?.tenantId,
+      targetUserId: target,
+      ip: request.ip,
+      userAgent: typeof ua === 'string' && ua ? ua.slice(0, 512) : null,
+    });
+    return true;
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import type { EventDefinition } from '@user-engine/contracts';
+import { AuditLog, ChangeFeed, type ClientInfo, OutboxPublisher, type Principal } from '@user-engine/kernel';
+import { TENANCY_CHANGES } from './tenant-role-policy';
+
+export interface JournalEntry<P> {
+  tenantId: string;
+  actor: Principal | { kind: 'system' };
+  client?: ClientInfo;
+  /** Audit action, e.g. `membership.suspended`. */
+  action: string;
+  resource: { type: string; id: string };
+  data?: Record<string, unknown>;
+  event?: { definition: EventDefinition<P>; aggregate: { type: string; id: string }; payload: NoInfer<P> };
+  /** Whether authorization facts changed (memberships, roles, tenant status). */
+  authzChanged?: boolean;
+}
+
+/**
+ * What every tenancy change writes in its own transaction: the tenant's audit entry, the integration
+ * event, and — when authorization facts changed — the signal that drops cached decisions (here at
+ * commit, on other processes within milliseconds).
+ */
+@Injectable()
+export class TenancyJournal {
+  constructor(
+    private readonly audit: AuditLog,
+    private readonly outbox: OutboxPublisher,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  async record<P>(e: JournalEntry<P>): Promise<void> {
+    const actor = e.actor.kind === 'user' ? { type: 'user' as const, id: e.actor.userId } : { type: 'system' as const };
+    await this.audit.append({
+      tenantId: e.tenantId,
+      actor,
+      action: e.action,
+      outcome: 'success',
+      resource: e.resource,
+      ip: e.client?.ip ?? null,
+      userAgent: e.client?.userAgent ?? null,
+      data: e.data,
+    });
+    if (e.event) {
+      await this.outbox.publish(e.event.definition, {
+        tenantId: e.tenantId,
+        aggregate: e.event.aggregate,
+        actor: actor.type === 'user' ? { type: 'user', id: actor.id } : { type: 'system', id: null },
+        payload: e.event.payload,
+      });
+    }
+    if (e.authzChanged) await this.changes.changed(TENANCY_CHANGES, e.tenantId);
+  }
+}

@@ -1,0 +1,33 @@
+import type { Principal } from '@user-engine/kernel';
+
+export interface RoleSummary {
+  key: string;
+  name: string;
+  built_in: boolean;
+  permissions: string[];
+}
+
+/**
+ * What tenancy needs to know about roles, which the access module defines: tenancy owns the role
+ * *bindings* (on the membership, so the last-owner rule holds in one transaction) but not what a
+ * role is. The access module provides the implementation; tenancy never imports it.
+ */
+export abstract class TenantRolePolicy {
+  /**
+   * Refuses (with a DomainError) unless `actor` may give `roles` in `tenantId` — to a member whose
+   * current roles are `targetRoles`, if any: every role exists, the actor holds every permission
+   * they grant and every permission the target holds, and only owners touch owners.
+   */
+  abstract assertAssignable(input: {
+    tenantId: string;
+    actor: Principal;
+    roles: readonly string[];
+    targetRoles?: readonly string[];
+  }): Promise<void>;
+
+  /** The roles of the tenant (built-in and custom). */
+  abstract listRoles(tenantId: string): Promise<RoleSummary[]>;
+}
+
+/** The change-feed channel of tenancy facts authorization caches: payload = tenant id. */
+export const TENANCY_CHANGES = 'tenancy_changes';
