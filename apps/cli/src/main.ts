@@ -16,7 +16,9 @@ import {
   Mailer,
 } from '@user-engine/kernel';
 import { MIGRATIONS } from '@user-engine/migrations';
-import { SigningKeys } from '@user-engine/account';
+import { QueryBus, CommandBus } from '@nestjs/cqrs';
+import { FindUserByEmail, SigningKeys, type UserView } from '@user-engine/account';
+import { GrantPlatformRole, OperatorsExist } from '@user-engine/access';
 import { AppModule } from '../../api/src/app.module';
 import { API_INFO, createApp } from '../../api/src/bootstrap';
 import { renderConfigTable, renderEnvExample, replaceBetweenMarkers } from './config-docs';
@@ -28,6 +30,7 @@ const USAGE = `user-engine <command>
   outbox dead-letters            list dead-lettered events
   outbox replay <id…> | --all    put dead-lettered events back in the queue
   outbox skip <id…>              give up on dead-lettered events (lets later events of their aggregates go)
+  bootstrap-admin --email <e>    make this (verified, active) user the first platform operator
   keys rotate                    replace the token-signing key now (the old one stays published while its tokens live)
   keys list                      the published signing keys
   mailbox [--to <email>] [--limit <n>]   the development mailbox (when no SMTP_URL is set), newest first
@@ -120,6 +123,26 @@ export async function run(argv: string[]): Promise<number> {
       if (!rest.length) throw new UsageError('outbox skip needs event ids');
       return withAppContext(async (ctx) => {
         console.log(`skipped ${await ctx.get(OutboxAdmin).skip(rest)} event(s)`);
+        return 0;
+      });
+    }
+    case 'bootstrap-admin --email': {
+      const email = rest[0];
+      if (!email) throw new UsageError('bootstrap-admin needs --email <address>');
+      return withAppContext(async (ctx) => {
+        const user = await ctx.get(QueryBus).execute<FindUserByEmail, UserView | undefined>(new FindUserByEmail(email));
+        if (!user || user.status !== 'active') {
+          console.error(`no active, verified account for ${email}: sign up and verify the address first`);
+          return 1;
+        }
+        try {
+          await ctx.get(CommandBus).execute(new GrantPlatformRole(user.id, null, null, true));
+        } catch (err) {
+          if (!(err instanceof OperatorsExist)) throw err;
+          console.error(err.message);
+          return 1;
+        }
+        console.log(`${email} (${user.id}) is now a platform operator`);
         return 0;
       });
     }

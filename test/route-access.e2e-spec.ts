@@ -1,0 +1,104 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { type AccessRequirement, PermissionCatalog, requirementOf } from '@user-engine/kernel';
+import { useTestApp } from './support/test-app';
+
+interface RouteInfo {
+  route: string;
+  requirement: AccessRequirement | 'public' | undefined;
+}
+
+/** Every HTTP route of the application as mounted, with its declared access rule. */
+function routesOf(discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector): RouteInfo[] {
+  const routes: RouteInfo[] = [];
+  for (const wrapper of discovery.getControllers()) {
+    const instance = wrapper.instance as object | undefined;
+    if (!instance || !wrapper.metatype) continue;
+    const prefix = String(Reflect.getMetadata(PATH_METADATA, wrapper.metatype) ?? '');
+    const proto = Object.getPrototypeOf(instance) as Record<string, Function>;
+    for (const name of scanner.getAllMethodNames(proto)) {
+      const handler = proto[name];
+      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+      if (path === undefined) continue;
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
+      routes.push({
+        route: `${method} /${[prefix, path].filter((p) => p && p !== '/').join('/')}`.replace(/\/+/g, '/'),
+        requirement: requirementOf(reflector, [handler, wrapper.metatype as Function]),
+      });
+    }
+  }
+  return routes;
+}
+
+describe('every route declares who may call it', () => {
+  const ctx = useTestApp();
+  let routes: RouteInfo[];
+
+  beforeAll(() => {
+    routes = routesOf(ctx.t.get(DiscoveryService), ctx.t.get(MetadataScanner), ctx.t.get(Reflector));
+  });
+
+  it('finds the routes of every mounted module', () => {
+    expect(routes.length).toBeGreaterThan(50);
+    expect(routes.map((r) => r.route)).toEqual(
+      expect.arrayContaining(['GET /v1/me', 'GET /v1/tenants/:tenant_id/members', 'POST /v1/tenants/:tenant_id/authz/check', 'GET /health/live']),
+    );
+  });
+
+  it('has no route without a permission, @Authenticated() or @Public() (deny by default)', () => {
+    expect(routes.filter((r) => r.requirement === undefined).map((r) => r.route)).toEqual([]);
+  });
+
+  it('declares tenant permissions only on routes that carry the tenant in the path, and every tenant route declares one', () => {
+    const tenantRoutes = routes.filter((r) => r.route.includes(':tenant_id') && !r.route.includes('/v1/admin/'));
+    expect(tenantRoutes.filter((r) => typeof r.requirement !== 'object' || r.requirement.kind !== 'tenant').map((r) => r.route)).toEqual([]);
+    const misplaced = routes.filter((r) => typeof r.requirement === 'object' && r.requirement.kind === 'tenant' && !r.route.includes(':tenant_id'));
+    expect(misplaced.map((r) => r.route)).toEqual([]);
+  });
+
+  it('puts every /v1/admin route behind a platform permission', () => {
+    const admin = routes.filter((r) => r.route.includes(' /v1/admin/'));
+    expect(admin.length).toBeGreaterThanOrEqual(9);
+    expect(admin.filter((r) => typeof r.requirement !== 'object' || r.requirement.kind !== 'platform').map((r) => r.route)).toEqual([]);
+  });
+
+  it('declares only permissions the catalog knows', () => {
+    const catalog = ctx.t.get(PermissionCatalog);
+    const unknown = routes.filter(
+      (r) => typeof r.requirement === 'object' && r.requirement.kind !== 'authenticated' && !catalog.has(r.requirement.permission),
+    );
+    expect(unknown.map((r) => r.route)).toEqual([]);
+  });
+
+  it('keeps the public surface to what must be anonymous', () => {
+    expect(
+      routes
+        .filter((r) => r.requirement === 'public')
+        .map((r) => r.route)
+        .sort(),
+    ).toEqual(
+      [
+        'GET /.well-known/jwks.json',
+        'GET /.well-known/openid-configuration',
+        'GET /health/live',
+        'GET /health/ready',
+        'GET /metrics',
+        'POST /v1/auth/login',
+        'POST /v1/auth/login/external',
+        'POST /v1/auth/password-reset',
+        'POST /v1/auth/password-reset/confirm',
+        'POST /v1/auth/refresh',
+        'POST /v1/users',
+        'POST /v1/users/resend-verification',
+        'POST /v1/users/verify-email',
+      ].sort(),
+    );
+  });
+
+  it('refuses a declared route without a token (401)', async () => {
+    const res = await ctx.t.inject({ method: 'GET', url: '/v1/tenants/0190a4d6-aaaa-7000-8000-00000000000a/members' });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('AUTH.UNAUTHENTICATED');
+  });
+});
