@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { seedMembers } from '../seed-members';
 
 /**
  * The benchmark scenarios. Each issue that adds an endpoint with a budget adds its scenario here.
@@ -18,7 +19,7 @@ export interface Scenario {
   path: string;
   body?: unknown;
   /** `bodies`: requests cycle through them (e.g. many users logging in rather than one, 20 times at once). */
-  setup?: (ctx: ScenarioContext) => Promise<{ headers?: Record<string, string>; body?: unknown; bodies?: unknown[] } | void>;
+  setup?: (ctx: ScenarioContext) => Promise<{ headers?: Record<string, string>; body?: unknown; bodies?: unknown[]; path?: string } | void>;
   /** Also measure latency at half of the peak rate (the budgets' "p99 at half of peak load"). */
   halfLoad?: boolean;
   /** Compare throughput with the raw bcrypt-verify rate measured in the same run. */
@@ -63,6 +64,17 @@ async function verifiedUser(ctx: ScenarioContext): Promise<{ email: string; pass
   throw new Error('the verification mail did not arrive');
 }
 
+/** The owner of the seeded 10k-member tenant, signed in: its id and a bearer header. */
+async function seededTenantOwner(ctx: ScenarioContext): Promise<{ tenantId: string; headers: Record<string, string> }> {
+  const user = await verifiedUser(ctx);
+  const pair = await request(ctx.baseUrl, 'POST', '/v1/auth/login', user);
+  const id = String((pair.user as { id: string }).id);
+  const { tenantId } = await seedMembers(ctx.databaseUrl, { id, email: user.email });
+  return { tenantId, headers: { authorization: `Bearer ${String(pair.access_token)}` } };
+}
+
+let seeded: Promise<{ tenantId: string; headers: Record<string, string> }> | undefined;
+
 export const SCENARIOS: Scenario[] = [
   { name: 'health-live', description: 'GET /health/live — the HTTP pipeline without I/O', path: '/health/live' },
   {
@@ -93,6 +105,40 @@ export const SCENARIOS: Scenario[] = [
       const user = await verifiedUser(ctx);
       const pair = await request(ctx.baseUrl, 'POST', '/v1/auth/login', user);
       return { headers: { authorization: `Bearer ${String(pair.access_token)}` } };
+    },
+  },
+  {
+    name: 'authz-check',
+    description: 'POST T/authz/check — the decision point (cached facts) for a member of a 10k-member tenant',
+    method: 'POST',
+    path: '/v1/tenants/{tenant_id}/authz/check',
+    body: { permission: 'members:manage' },
+    halfLoad: true,
+    setup: async (ctx) => {
+      seeded ??= seededTenantOwner(ctx);
+      const { tenantId, headers } = await seeded;
+      return { headers, path: `/v1/tenants/${tenantId}/authz/check` };
+    },
+  },
+  {
+    name: 'list-members',
+    description: 'GET T/members?limit=20 — the first page of a tenant with 10k members among 100k users',
+    path: '/v1/tenants/{tenant_id}/members?limit=20',
+    halfLoad: true,
+    setup: async (ctx) => {
+      seeded ??= seededTenantOwner(ctx);
+      const { tenantId, headers } = await seeded;
+      return { headers, path: `/v1/tenants/${tenantId}/members?limit=20` };
+    },
+  },
+  {
+    name: 'list-members-search',
+    description: 'GET T/members?email=seed.0421&limit=20 — an email-prefix search in the same tenant',
+    path: '/v1/tenants/{tenant_id}/members?email=seed.0421&limit=20',
+    setup: async (ctx) => {
+      seeded ??= seededTenantOwner(ctx);
+      const { tenantId, headers } = await seeded;
+      return { headers, path: `/v1/tenants/${tenantId}/members?email=seed.0421&limit=20` };
     },
   },
 ];
