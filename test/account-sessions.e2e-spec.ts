@@ -1027,6 +1027,7 @@ describe('account sessions, passwords and lifecycle', () => {
         status: 'active',
         display_name: 'Ada Lovelace',
         created_at: row.created_at.toISOString(),
+        memberships: [],
       });
       expect(res.body).not.toMatch(/password|\$2b\$/);
     });

@@ -1,0 +1,44 @@
+import { AccessGate, type AuthorizationRequest } from './access-control';
+import type { Principal } from './principal';
+
+const principal: Principal = {
+  kind: 'user',
+  userId: 'u',
+  sessionId: 's',
+  tokenId: 't',
+  amr: ['pwd'],
+  acr: 'aal1',
+  issuedAt: 0,
+  expiresAt: 0,
+};
+const request: AuthorizationRequest = {
+  principal,
+  requirement: { kind: 'tenant', permission: 'members:read' },
+  tenantId: 'x',
+  ip: '127.0.0.1',
+  userAgent: null,
+};
+
+describe('AccessGate (deny by default)', () => {
+  it('refuses to authenticate when no module provides authentication', () => {
+    expect(() => new AccessGate().authenticate({} as never)).toThrow(expect.objectContaining({ code: 'AUTH.UNAUTHENTICATED' }));
+  });
+
+  it('refuses every permission when no module provides authorization', async () => {
+    await expect(new AccessGate().authorize(request)).rejects.toMatchObject({ code: 'AUTHZ.FORBIDDEN' });
+  });
+
+  it('passes the decision to the authorizer it is given (allowed and denied)', async () => {
+    const gate = new AccessGate();
+    const seen: AuthorizationRequest[] = [];
+    gate.useAuthorizer({
+      authorize: async (r) => {
+        seen.push(r);
+        if (r.requirement.permission !== 'members:read') throw new Error('denied');
+      },
+    });
+    await expect(gate.authorize(request)).resolves.toBeUndefined();
+    await expect(gate.authorize({ ...request, requirement: { kind: 'platform', permission: 'platform:x.y' } })).rejects.toThrow('denied');
+    expect(seen).toHaveLength(2);
+  });
+});
