@@ -14,7 +14,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { requirementOf } from '@user-engine/kernel';
 import type { LightMyRequestResponse } from 'fastify';
 import { mailboxCount, post, signUp, uniqueEmail, type SignedIn } from './support/account';
-import { addMember, createTenant, invitationToken, makeOperator, patch, uniqueSlug } from './support/tenancy';
+import { addMember, createTenant, invitationToken, makeOperator, patch, tenantToken, uniqueSlug } from './support/tenancy';
 import { eventually, useTestApp } from './support/test-app';
 
 const ACTORS = ['owner', 'admin', 'editor', 'viewer', 'suspended', 'outsider', 'operator', 'anonymous'] as const;
@@ -32,7 +32,16 @@ const LABEL: Record<Actor, string> = {
   anonymous: 'anonymous',
 };
 
-type Statuses = [owner: number, admin: number, editor: number, viewer: number, suspended: number, outsider: number, operator: number, anonymous: number];
+type Statuses = [
+  owner: number,
+  admin: number,
+  editor: number,
+  viewer: number,
+  suspended: number,
+  outsider: number,
+  operator: number,
+  anonymous: number,
+];
 
 interface Row {
   /** `METHOD path`; T = /v1/tenants/{tenant_id}. */
@@ -45,42 +54,54 @@ interface Row {
 }
 
 // The matrix. 2xx = allowed; 401 AUTH.UNAUTHENTICATED; 403 AUTHZ.FORBIDDEN; 404 TENANCY.NOT_FOUND.
+// Columns: owner, admin, editor, viewer, suspended member, member of another tenant (outsider),
+// platform operator (a member of no tenant), anonymous.
 // prettier-ignore
 const MATRIX: Row[] = [
-  //  route                                          permission                    owner admin editor viewer  susp. other  oper. anon.
-  { route: 'GET T',                                  permission: 'tenants:read',   expected: [200,  200,  200,   200,    404,  404,   200,  401] },
-  { route: 'PATCH T',                                permission: 'tenants:manage', expected: [200,  200,  403,   403,    404,  404,   200,  401] },
-  { route: 'GET T/diagnostics',                      permission: 'tenants:manage', expected: [200,  200,  403,   403,    404,  404,   200,  401] },
-  { route: 'GET T/members',                          permission: 'members:read',   expected: [200,  200,  200,   200,    404,  404,   200,  401] },
-  { route: 'GET T/members/{user_id}',                permission: 'members:read',   expected: [200,  200,  200,   200,    404,  404,   200,  401] },
-  { route: 'PATCH T/members/{user_id}',              permission: 'members:manage', expected: [200,  200,  403,   403,    404,  404,   200,  401] },
-  { route: 'DELETE T/members/{user_id}',             permission: 'members:manage', expected: [204,  204,  403,   403,    404,  404,   204,  401] },
-  { route: 'PUT T/members/{user_id}/roles',          permission: 'roles:assign',   expected: [200,  200,  403,   403,    404,  404,   200,  401] },
-  { route: 'POST T/invitations',                     permission: 'members:invite', expected: [201,  201,  201,   403,    404,  404,   201,  401] },
-  { route: 'GET T/invitations',                      permission: 'members:invite', expected: [200,  200,  200,   403,    404,  404,   200,  401] },
-  { route: 'POST T/invitations/{invitation_id}/resend', permission: 'members:invite', expected: [200, 200, 200,  403,    404,  404,   200,  401] },
-  { route: 'DELETE T/invitations/{invitation_id}',   permission: 'members:invite', expected: [204,  204,  204,   403,    404,  404,   204,  401] },
-  { route: 'GET T/roles',                            permission: 'roles:read',     expected: [200,  200,  200,   200,    404,  404,   200,  401] },
-  { route: 'GET T/roles/{key}',                      permission: 'roles:read',     expected: [200,  200,  200,   200,    404,  404,   200,  401] },
-  { route: 'POST T/roles',                           permission: 'roles:manage',   expected: [201,  201,  403,   403,    404,  404,   201,  401] },
-  { route: 'PATCH T/roles/{key}',                    permission: 'roles:manage',   expected: [200,  200,  403,   403,    404,  404,   200,  401] },
-  { route: 'DELETE T/roles/{key}',                   permission: 'roles:manage',   expected: [204,  204,  403,   403,    404,  404,   204,  401] },
-  { route: 'POST T/authz/check',                     permission: 'tenants:read',   expected: [200,  200,  200,   200,    404,  404,   200,  401] },
-  { route: 'GET T/audit',                            permission: 'audit:read',     expected: [200,  200,  403,   403,    404,  404,   200,  401] },
-  { route: 'GET T/audit/export',                     permission: 'audit:read',     expected: [200,  200,  403,   403,    404,  404,   200,  401] },
-  { route: 'DELETE T',                               permission: 'tenants:delete', expected: [204,  403,  403,   403,    404,  404,   204,  401], freshTenant: true },
+  //route                                                    permission                                           own  adm  edi  vie  sus  oth  opr  anon
+  { route: 'GET T',                                          permission: 'tenants:read',               expected: [200,  200,  200,  200,  404,  404,  200,  401] },
+  { route: 'PATCH T',                                        permission: 'tenants:manage',             expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'GET T/diagnostics',                              permission: 'tenants:manage',             expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'GET T/members',                                  permission: 'members:read',               expected: [200,  200,  200,  200,  404,  404,  200,  401] },
+  { route: 'GET T/members/{user_id}',                        permission: 'members:read',               expected: [200,  200,  200,  200,  404,  404,  200,  401] },
+  { route: 'PATCH T/members/{user_id}',                      permission: 'members:manage',             expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'DELETE T/members/{user_id}',                     permission: 'members:manage',             expected: [204,  204,  403,  403,  404,  404,  204,  401] },
+  { route: 'PUT T/members/{user_id}/roles',                  permission: 'roles:assign',               expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'POST T/invitations',                             permission: 'members:invite',             expected: [201,  201,  201,  403,  404,  404,  201,  401] },
+  { route: 'GET T/invitations',                              permission: 'members:invite',             expected: [200,  200,  200,  403,  404,  404,  200,  401] },
+  { route: 'POST T/invitations/{invitation_id}/resend',      permission: 'members:invite',             expected: [200,  200,  200,  403,  404,  404,  200,  401] },
+  { route: 'DELETE T/invitations/{invitation_id}',           permission: 'members:invite',             expected: [204,  204,  204,  403,  404,  404,  204,  401] },
+  { route: 'GET T/roles',                                    permission: 'roles:read',                 expected: [200,  200,  200,  200,  404,  404,  200,  401] },
+  { route: 'GET T/roles/{key}',                              permission: 'roles:read',                 expected: [200,  200,  200,  200,  404,  404,  200,  401] },
+  { route: 'POST T/roles',                                   permission: 'roles:manage',               expected: [201,  201,  403,  403,  404,  404,  201,  401] },
+  { route: 'PATCH T/roles/{key}',                            permission: 'roles:manage',               expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'DELETE T/roles/{key}',                           permission: 'roles:manage',               expected: [204,  204,  403,  403,  404,  404,  204,  401] },
+  { route: 'POST T/authz/check',                             permission: 'tenants:read',               expected: [200,  200,  200,  200,  404,  404,  200,  401] },
+  { route: 'GET T/audit',                                    permission: 'audit:read',                 expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'GET T/audit/export',                             permission: 'audit:read',                 expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'DELETE T',                                       permission: 'tenants:delete',             expected: [204,  403,  403,  403,  404,  404,  204,  401], freshTenant: true },
   // Platform administration: operators only; tenant owners and admins get 403 like everyone else.
-  { route: 'GET /v1/admin/tenants',                  permission: 'platform:tenants.read',     expected: [403, 403, 403, 403, 403, 403, 200, 401] },
-  { route: 'GET /v1/admin/tenants/{tenant_id}',      permission: 'platform:tenants.read',     expected: [403, 403, 403, 403, 403, 403, 200, 401] },
-  { route: 'POST /v1/admin/tenants/{tenant_id}/suspend', permission: 'platform:tenants.manage', expected: [403, 403, 403, 403, 403, 403, 200, 401] },
-  { route: 'POST /v1/admin/tenants/{tenant_id}/reactivate', permission: 'platform:tenants.manage', expected: [403, 403, 403, 403, 403, 403, 200, 401] },
-  { route: 'GET /v1/admin/users',                    permission: 'platform:users.read',       expected: [403, 403, 403, 403, 403, 403, 200, 401] },
-  { route: 'POST /v1/admin/users/{id}/suspend',      permission: 'platform:users.manage',     expected: [403, 403, 403, 403, 403, 403, 200, 401] },
-  { route: 'POST /v1/admin/users/{id}/reactivate',   permission: 'platform:users.manage',     expected: [403, 403, 403, 403, 403, 403, 200, 401] },
-  { route: 'GET /v1/admin/operators',                permission: 'platform:operators.manage', expected: [403, 403, 403, 403, 403, 403, 200, 401] },
-  { route: 'POST /v1/admin/operators',               permission: 'platform:operators.manage', expected: [403, 403, 403, 403, 403, 403, 201, 401] },
-  { route: 'DELETE /v1/admin/operators/{user_id}',   permission: 'platform:operators.manage', expected: [403, 403, 403, 403, 403, 403, 204, 401] },
+  { route: 'GET /v1/admin/tenants',                          permission: 'platform:tenants.read',      expected: [403,  403,  403,  403,  403,  403,  200,  401] },
+  { route: 'GET /v1/admin/tenants/{tenant_id}',              permission: 'platform:tenants.read',      expected: [403,  403,  403,  403,  403,  403,  200,  401] },
+  { route: 'POST /v1/admin/tenants/{tenant_id}/suspend',     permission: 'platform:tenants.manage',    expected: [403,  403,  403,  403,  403,  403,  200,  401] },
+  { route: 'POST /v1/admin/tenants/{tenant_id}/reactivate',  permission: 'platform:tenants.manage',    expected: [403,  403,  403,  403,  403,  403,  200,  401] },
+  { route: 'GET /v1/admin/users',                            permission: 'platform:users.read',        expected: [403,  403,  403,  403,  403,  403,  200,  401] },
+  { route: 'POST /v1/admin/users/{id}/suspend',              permission: 'platform:users.manage',      expected: [403,  403,  403,  403,  403,  403,  200,  401] },
+  { route: 'POST /v1/admin/users/{id}/reactivate',           permission: 'platform:users.manage',      expected: [403,  403,  403,  403,  403,  403,  200,  401] },
+  { route: 'GET /v1/admin/operators',                        permission: 'platform:operators.manage',  expected: [403,  403,  403,  403,  403,  403,  200,  401] },
+  { route: 'POST /v1/admin/operators',                       permission: 'platform:operators.manage',  expected: [403,  403,  403,  403,  403,  403,  201,  401] },
+  { route: 'DELETE /v1/admin/operators/{user_id}',           permission: 'platform:operators.manage',  expected: [403,  403,  403,  403,  403,  403,  204,  401] },
 ];
+
+/**
+ * Each cell runs twice: with the actors' session tokens, and with tenant-scoped tokens
+ * (`POST /v1/auth/token`): tid = T for its members — the suspended member's issued before the
+ * suspension —, the outsider's names their own tenant, and the operator, a member of no tenant,
+ * keeps a session token.
+ */
+const TOKEN_KINDS = ['session', 'tenant'] as const;
+type TokenKind = (typeof TOKEN_KINDS)[number];
+const TOKEN_LABEL: Record<TokenKind, string> = { session: 'with session tokens', tenant: 'with tenant-scoped tokens' };
 
 /** A tenant with every actor in place: owner, admin, editor, viewer, a suspended member. */
 interface World {
@@ -88,6 +109,7 @@ interface World {
   /** /v1/tenants/{tenant_id} */
   T: string;
   users: Record<User, SignedIn>;
+  tokens: Record<TokenKind, Record<User, string>>;
 }
 
 /** What one cell sends, and how to tell whether it took effect. */
@@ -105,6 +127,7 @@ type CellFactory = (w: World, actor: Actor) => Promise<Cell>;
 describe('permission matrix', () => {
   const ctx = useTestApp();
   let main: World;
+  let outsiderTenant: string;
   let counter = 0;
   const roleKey = () => `custom-${Date.now().toString(36)}-${++counter}`;
 
@@ -125,6 +148,15 @@ describe('permission matrix', () => {
     if (res.statusCode !== 200) throw new Error(`suspend member: ${res.statusCode} ${res.body}`);
   }
 
+  /** Session and tenant-scoped tokens; call before the suspended member is suspended. */
+  async function tokensFor(tenantId: string, users: Record<User, SignedIn>, outsiderTenant: string): Promise<World['tokens']> {
+    const session = Object.fromEntries(Object.entries(users).map(([k, u]) => [k, u.accessToken])) as Record<User, string>;
+    const tenant = { ...session };
+    for (const a of ['owner', 'admin', 'editor', 'viewer', 'suspended'] as const) tenant[a] = await tenantToken(ctx.t, users[a], tenantId);
+    tenant.outsider = await tenantToken(ctx.t, users.outsider, outsiderTenant);
+    return { session, tenant };
+  }
+
   /** A new tenant of the same owner, with the same admin, editor, viewer and suspended member. */
   async function freshWorld(base: World): Promise<World> {
     const { owner, admin, editor, viewer, suspended } = base.users;
@@ -133,8 +165,9 @@ describe('permission matrix', () => {
     await join(tenantId, owner, editor, ['editor']);
     await join(tenantId, owner, viewer, ['viewer']);
     await join(tenantId, owner, suspended, ['viewer']);
+    const tokens = await tokensFor(tenantId, base.users, outsiderTenant);
     await suspendMember(tenantId, owner, suspended);
-    return { tenantId, T: `/v1/tenants/${tenantId}`, users: base.users };
+    return { tenantId, T: `/v1/tenants/${tenantId}`, users: base.users, tokens };
   }
 
   // ---- per-cell targets --------------------------------------------------------------------------
@@ -205,7 +238,9 @@ describe('permission matrix', () => {
     'GET T/members': async (w) => ({
       url: `${w.T}/members?email=${encodeURIComponent(w.users.viewer.email)}`,
       ok: (res) =>
-        expect(res.json().items).toEqual([expect.objectContaining({ user_id: w.users.viewer.userId, roles: ['viewer'], status: 'active' })]),
+        expect(res.json().items).toEqual([
+          expect.objectContaining({ user_id: w.users.viewer.userId, roles: ['viewer'], status: 'active' }),
+        ]),
     }),
     'GET T/members/{user_id}': async (w) => ({
       url: `${w.T}/members/${w.users.viewer.userId}`,
@@ -369,7 +404,8 @@ describe('permission matrix', () => {
     },
     'GET /v1/admin/operators': async () => ({
       url: '/v1/admin/operators',
-      ok: (res) => expect(res.json().items).toEqual(expect.arrayContaining([expect.objectContaining({ user_id: main.users.operator.userId })])),
+      ok: (res) =>
+        expect(res.json().items).toEqual(expect.arrayContaining([expect.objectContaining({ user_id: main.users.operator.userId })])),
     }),
     'POST /v1/admin/operators': async () => {
       const user = await signUp(ctx.t, ctx.db);
@@ -395,14 +431,16 @@ describe('permission matrix', () => {
     const editor = await addMember(t, db, tenantId, owner, ['editor']);
     const viewer = await addMember(t, db, tenantId, owner, ['viewer']);
     const suspended = await addMember(t, db, tenantId, owner, ['viewer']);
-    await suspendMember(tenantId, owner, suspended);
     // A member (owner) of another tenant only.
     const outsider = await signUp(t, db);
-    await createTenant(t, outsider, 'Elsewhere');
+    outsiderTenant = await createTenant(t, outsider, 'Elsewhere');
     // A platform operator who is a member of no tenant.
     const operator = await signUp(t, db);
     await makeOperator(db, operator);
-    main = { tenantId, T: `/v1/tenants/${tenantId}`, users: { owner, admin, editor, viewer, suspended, outsider, operator } };
+    const users = { owner, admin, editor, viewer, suspended, outsider, operator };
+    const tokens = await tokensFor(tenantId, users, outsiderTenant);
+    await suspendMember(tenantId, owner, suspended);
+    main = { tenantId, T: `/v1/tenants/${tenantId}`, users, tokens };
   });
 
   it('the table covers every tenant-scoped and platform route, with the permission each declares', () => {
@@ -433,58 +471,70 @@ describe('permission matrix', () => {
     expect(Object.keys(CELLS).sort()).toEqual(MATRIX.map((r) => r.route).sort());
   });
 
-  describe.each(MATRIX)('$route', (row) => {
-    const method = row.route.split(' ')[0] as 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-    const platform = row.permission.startsWith('platform:');
-    const cases = ACTORS.map((actor, i) => ({ actor, label: LABEL[actor], status: row.expected[i] }));
+  describe.each(TOKEN_KINDS.map((kind) => ({ kind, label: TOKEN_LABEL[kind] })))('$label', ({ kind }) => {
+    describe.each(MATRIX)('$route', (row) => {
+      const method = row.route.split(' ')[0] as 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+      const platform = row.permission.startsWith('platform:');
+      const cases = ACTORS.map((actor, i) => ({ actor, label: LABEL[actor], status: row.expected[i] }));
 
-    it.each(cases)(`${row.route} as $label → $status`, async ({ actor, status }) => {
-      const world = row.freshTenant ? await freshWorld(main) : main;
-      const cell = await CELLS[row.route](world, actor);
-      const token = actor === 'anonymous' ? undefined : world.users[actor].accessToken;
-      const res = await ctx.t.inject({
-        method,
-        url: cell.url,
-        ...(cell.payload !== undefined ? { payload: cell.payload } : {}),
-        headers: token ? { authorization: `Bearer ${token}` } : {},
+      it.each(cases)(`${row.route} as $label → $status`, async ({ actor, status }) => {
+        const world = row.freshTenant ? await freshWorld(main) : main;
+        const cell = await CELLS[row.route](world, actor);
+        const token = actor === 'anonymous' ? undefined : world.tokens[kind][actor];
+        const res = await ctx.t.inject({
+          method,
+          url: cell.url,
+          ...(cell.payload !== undefined ? { payload: cell.payload } : {}),
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        });
+        const body = res.statusCode !== 204 && /json/.test(String(res.headers['content-type'])) ? res.json() : undefined;
+        const expectedCode = { 401: 'AUTH.UNAUTHENTICATED', 403: 'AUTHZ.FORBIDDEN', 404: 'TENANCY.NOT_FOUND' }[status];
+        expect({ status: res.statusCode, code: body?.code }).toEqual({ status, code: expectedCode });
+
+        if (status < 300) {
+          cell.ok?.(res);
+          if (status === 204) expect(res.body).toBe('');
+        } else {
+          expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+          expect(body).toMatchObject({ status, request_id: expect.any(String) });
+        }
+        if (status === 401) expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+        if (status === 403) {
+          expect(body).toMatchObject({ reason: platform ? 'not_platform_operator' : 'missing_permission', permission: row.permission });
+        }
+        // Non-members learn nothing: not even why.
+        if (status === 404) expect(body).not.toHaveProperty('reason');
+
+        if (status === 403 || status === 404) {
+          // Every refusal is audited: in the tenant's chain for its (suspended) members, else the platform's.
+          const entry = await eventually(
+            () =>
+              one<{ tenant_id: string | null; actor_id: string; outcome: string; data: Record<string, unknown> }>(
+                `SELECT tenant_id, actor_id, outcome, data FROM kernel.audit_log WHERE request_id = $1 AND action = 'authz.denied'`,
+                [body.request_id],
+              ),
+            5_000,
+            'the authz.denied audit entry',
+          );
+          const reason = platform
+            ? 'not_platform_operator'
+            : status === 403
+              ? 'missing_permission'
+              : actor === 'suspended'
+                ? 'membership_suspended'
+                : 'not_a_member';
+          expect(entry).toMatchObject({
+            actor_id: world.users[actor as User].userId,
+            outcome: 'denied',
+            data: { permission: row.permission, reason },
+          });
+          const inTenantChain = !platform && actor !== 'outsider';
+          expect(entry.tenant_id).toBe(inTenantChain ? world.tenantId : null);
+          if (!platform && !inTenantChain) expect(entry.data.tenant_id).toBe(world.tenantId);
+        }
+
+        if (cell.changed) expect(await cell.changed()).toBe(status < 300);
       });
-      const body = res.statusCode !== 204 && /json/.test(String(res.headers['content-type'])) ? res.json() : undefined;
-      const expectedCode = { 401: 'AUTH.UNAUTHENTICATED', 403: 'AUTHZ.FORBIDDEN', 404: 'TENANCY.NOT_FOUND' }[status];
-      expect({ status: res.statusCode, code: body?.code }).toEqual({ status, code: expectedCode });
-
-      if (status < 300) {
-        cell.ok?.(res);
-        if (status === 204) expect(res.body).toBe('');
-      } else {
-        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-        expect(body).toMatchObject({ status, request_id: expect.any(String) });
-      }
-      if (status === 401) expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
-      if (status === 403) {
-        expect(body).toMatchObject({ reason: platform ? 'not_platform_operator' : 'missing_permission', permission: row.permission });
-      }
-      // Non-members learn nothing: not even why.
-      if (status === 404) expect(body).not.toHaveProperty('reason');
-
-      if (status === 403 || status === 404) {
-        // Every refusal is audited: in the tenant's chain for its (suspended) members, else the platform's.
-        const entry = await eventually(
-          () =>
-            one<{ tenant_id: string | null; actor_id: string; outcome: string; data: Record<string, unknown> }>(
-              `SELECT tenant_id, actor_id, outcome, data FROM kernel.audit_log WHERE request_id = $1 AND action = 'authz.denied'`,
-              [body.request_id],
-            ),
-          5_000,
-          'the authz.denied audit entry',
-        );
-        const reason = platform ? 'not_platform_operator' : status === 403 ? 'missing_permission' : actor === 'suspended' ? 'membership_suspended' : 'not_a_member';
-        expect(entry).toMatchObject({ actor_id: world.users[actor as User].userId, outcome: 'denied', data: { permission: row.permission, reason } });
-        const inTenantChain = !platform && actor !== 'outsider';
-        expect(entry.tenant_id).toBe(inTenantChain ? world.tenantId : null);
-        if (!platform && !inTenantChain) expect(entry.data.tenant_id).toBe(world.tenantId);
-      }
-
-      if (cell.changed) expect(await cell.changed()).toBe(status < 300);
     });
   });
 });
