@@ -6,7 +6,12 @@ import { eventually, TEST_ENV, useTestApp } from './support/test-app';
 async function bootstrapAdmin(url: string, email: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = runTs(
     'apps/cli/src/main.ts',
-    { DATABASE_URL: url, KEYS_ENCRYPTION_KEY: TEST_ENV.KEYS_ENCRYPTION_KEY, ACCOUNT_PASSWORD_PEPPER: TEST_ENV.ACCOUNT_PASSWORD_PEPPER, NODE_ENV: 'test' },
+    {
+      DATABASE_URL: url,
+      KEYS_ENCRYPTION_KEY: TEST_ENV.KEYS_ENCRYPTION_KEY,
+      ACCOUNT_PASSWORD_PEPPER: TEST_ENV.ACCOUNT_PASSWORD_PEPPER,
+      NODE_ENV: 'test',
+    },
     ['bootstrap-admin', '--email', email],
   );
   const { code } = await child.exited;
