@@ -92,4 +92,16 @@ describe('tenancy journey', () => {
     const tokenForOther = await tenantToken(t, owner, other);
     expect((await get(t, T, tokenForOther)).json().code).toBe('AUTHZ.TENANT_MISMATCH');
   });
+
+  it('refuses control characters in tenant and role names (a name goes into mail subjects and logs)', async () => {
+    const { t, db } = ctx;
+    const owner = await signUp(t, db);
+    const bad = await post(t, '/v1/tenants', { name: 'Acme\r\nBcc: x@example.com', slug: uniqueSlug() }, owner.accessToken);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'KERNEL.VALIDATION_FAILED', errors: [expect.objectContaining({ path: 'name' })] });
+    const tenantId = await createTenant(t, owner);
+    const role = await post(t, `/v1/tenants/${tenantId}/roles`, { key: 'auditor', name: 'Audi\ttor', permissions: [] }, owner.accessToken);
+    expect(role.statusCode).toBe(400);
+    expect(await db.query(`SELECT key FROM access.roles WHERE tenant_id = $1`, [tenantId])).toEqual([]);
+  });
 });

@@ -14,7 +14,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { PageQueryDto, PERMISSION_KEY, Trimmed } from '@user-engine/kernel';
+import { PageQueryDto, PERMISSION_KEY, SingleLine, Trimmed } from '@user-engine/kernel';
 
 const ROLE_KEY = /^[a-z][a-z0-9-]{1,47}$/;
 const PERMISSION_MESSAGE = 'must be a permission (resource:action)';
@@ -47,6 +47,7 @@ export class CreateRoleDto {
   @ApiProperty({ example: 'Auditor' })
   @Trimmed()
   @IsString()
+  @SingleLine()
   @Length(1, 100)
   name!: string;
 
@@ -80,6 +81,7 @@ export class UpdateRoleDto {
   @IsOptional()
   @Trimmed()
   @IsString()
+  @SingleLine()
   @Length(1, 100)
   name?: string;
 

@@ -15,7 +15,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { PageQueryDto, Trimmed } from '@user-engine/kernel';
+import { PageQueryDto, SingleLine, Trimmed } from '@user-engine/kernel';
 
 export const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const ROLE_KEY_PATTERN = /^[a-z][a-z0-9-]{1,47}$/;
@@ -26,6 +26,7 @@ export class CreateTenantDto {
   @ApiProperty({ example: 'Acme Inc.' })
   @Trimmed()
   @IsString()
+  @SingleLine()
   @Length(1, 200)
   name!: string;
 
@@ -40,6 +41,7 @@ export class UpdateTenantDto {
   @IsOptional()
   @Trimmed()
   @IsString()
+  @SingleLine()
   @Length(1, 200)
   name?: string;
 
