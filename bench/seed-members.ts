@@ -15,7 +15,8 @@ export async function seedMembers(databaseUrl: string, owner: { id: string; emai
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
-    const [{ n }] = (await db.query<{ n: string }>(`SELECT count(*) AS n FROM account.users WHERE email LIKE 'seed.%@bench.example.com'`)).rows;
+    const [{ n }] = (await db.query<{ n: string }>(`SELECT count(*) AS n FROM account.users WHERE email LIKE 'seed.%@bench.example.com'`))
+      .rows;
     if (Number(n) < SEED_USERS) {
       // Time-ordered ids (uuidv7 layout: 48-bit ms timestamp, version 7, variant 10).
       await db.query(
@@ -73,7 +74,8 @@ if (require.main === module) {
   void (async () => {
     const db = new Client({ connectionString: url });
     await db.connect();
-    const owner = (await db.query<{ id: string; email: string }>(`SELECT id, email FROM account.users WHERE email = lower($1)`, [email])).rows[0];
+    const owner = (await db.query<{ id: string; email: string }>(`SELECT id, email FROM account.users WHERE email = lower($1)`, [email]))
+      .rows[0];
     await db.end();
     if (!owner) throw new Error(`no user ${email}`);
     const { tenantId } = await seedMembers(url, owner);

@@ -76,7 +76,7 @@ const MATRIX: Row[] = [
   { route: 'POST T/roles',                                   permission: 'roles:manage',               expected: [201,  201,  403,  403,  404,  404,  201,  401] },
   { route: 'PATCH T/roles/{key}',                            permission: 'roles:manage',               expected: [200,  200,  403,  403,  404,  404,  200,  401] },
   { route: 'DELETE T/roles/{key}',                           permission: 'roles:manage',               expected: [204,  204,  403,  403,  404,  404,  204,  401] },
-  { route: 'POST T/authz/check',                             permission: 'tenants:read',               expected: [200,  200,  200,  200,  404,  404,  200,  401] },
+  { route: 'POST T/authz/check',                             permission: 'member',                     expected: [200,  200,  200,  200,  404,  404,  200,  401] },
   { route: 'GET T/audit',                                    permission: 'audit:read',                 expected: [200,  200,  403,  403,  404,  404,  200,  401] },
   { route: 'GET T/audit/export',                             permission: 'audit:read',                 expected: [200,  200,  403,  403,  404,  404,  200,  401] },
   { route: 'DELETE T',                                       permission: 'tenants:delete',             expected: [204,  403,  403,  403,  404,  404,  204,  401], freshTenant: true },
@@ -461,7 +461,8 @@ describe('permission matrix', () => {
         const route = `${method} /${[prefix, path].filter((p) => p && p !== '/').join('/')}`.replace(/\/+/g, '/');
         if (!route.includes('/v1/tenants/:tenant_id') && !route.includes(' /v1/admin/')) continue;
         const requirement = requirementOf(reflector, [handler, wrapper.metatype as Function]);
-        declared[route] = typeof requirement === 'object' && 'permission' in requirement ? requirement.permission : String(requirement);
+        declared[route] =
+          typeof requirement === 'object' ? ('permission' in requirement ? requirement.permission : requirement.kind) : String(requirement);
       }
     }
     const table = Object.fromEntries(
@@ -526,7 +527,7 @@ describe('permission matrix', () => {
           expect(entry).toMatchObject({
             actor_id: world.users[actor as User].userId,
             outcome: 'denied',
-            data: { permission: row.permission, reason },
+            data: { permission: row.permission === 'member' ? null : row.permission, reason },
           });
           const inTenantChain = !platform && actor !== 'outsider';
           expect(entry.tenant_id).toBe(inTenantChain ? world.tenantId : null);

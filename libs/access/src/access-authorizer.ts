@@ -41,16 +41,17 @@ export class AccessAuthorizer implements Authorizer, OnModuleInit {
 
   async authorize(r: AuthorizationRequest): Promise<void> {
     const { requirement } = r;
+    const permission = requirement.kind === 'member' ? undefined : requirement.permission;
     const decision: Decision = await this.facade.check({
       principal: r.principal,
-      tenantId: requirement.kind === 'tenant' ? r.tenantId : undefined,
-      permission: requirement.permission,
+      tenantId: requirement.kind === 'platform' ? undefined : r.tenantId,
+      permission,
       resource: r.targetUserId ? { type: 'user', id: r.targetUserId } : undefined,
       selfAllowed: requirement.kind === 'tenant' && requirement.self === true,
     });
     if (decision.allowed) return;
     const inTenantChain =
-      requirement.kind === 'tenant' && r.tenantId && decision.reason !== 'tenant_not_found' && decision.reason !== 'not_a_member';
+      requirement.kind !== 'platform' && r.tenantId && decision.reason !== 'tenant_not_found' && decision.reason !== 'not_a_member';
     await this.audit.append(
       {
         tenantId: inTenantChain ? r.tenantId : null,
@@ -60,10 +61,10 @@ export class AccessAuthorizer implements Authorizer, OnModuleInit {
         resource: r.targetUserId ? { type: 'user', id: r.targetUserId } : r.tenantId ? { type: 'tenant', id: r.tenantId } : undefined,
         ip: r.ip,
         userAgent: r.userAgent,
-        data: { permission: requirement.permission, reason: decision.reason, ...(inTenantChain ? {} : { tenant_id: r.tenantId ?? null }) },
+        data: { permission: permission ?? null, reason: decision.reason, ...(inTenantChain ? {} : { tenant_id: r.tenantId ?? null }) },
       },
       { separate: true },
     );
-    throw errorFor(decision.reason, requirement.permission);
+    throw errorFor(decision.reason, permission ?? 'membership');
   }
 }

@@ -12,7 +12,8 @@ export interface AccessCheck {
   principal: AccessSubject;
   /** The tenant acted in; omitted for platform permissions. */
   tenantId?: string;
-  permission: string;
+  /** Omitted: only an active membership is asked for (any member may). */
+  permission?: string;
   /** The user an action on members targets (owner protection). */
   resource?: { type: 'user'; id: string };
   /** The subject may do this to themselves without the permission (leaving a tenant). */
@@ -55,10 +56,10 @@ export class AccessFacade {
   }
 
   async check(c: AccessCheck): Promise<Decision> {
-    const entry = this.catalog.get(c.permission);
-    if (!entry) return deny('unknown_permission');
+    const entry = c.permission === undefined ? undefined : this.catalog.get(c.permission);
+    if (c.permission !== undefined && !entry) return deny('unknown_permission');
     const operator = await this.isPlatformOperator(c.principal.userId);
-    if (entry.scope === 'platform') return operator ? { allowed: true, reason: 'platform_operator' } : deny('not_platform_operator');
+    if (entry?.scope === 'platform') return operator ? { allowed: true, reason: 'platform_operator' } : deny('not_platform_operator');
     if (!c.tenantId) return deny('no_tenant');
 
     const tenant = await this.facts.tenant(c.tenantId);
@@ -73,18 +74,20 @@ export class AccessFacade {
     if (c.principal.tenantId && c.principal.tenantId !== c.tenantId) return deny('token_tenant_mismatch');
     if (tenant.status === 'suspended') return deny('tenant_suspended');
 
+    if (!entry) return { allowed: true, reason: 'member' };
+    const permission = entry.key;
     const tenantToken = c.principal.tenantId === c.tenantId;
     if (c.selfAllowed && c.resource?.id === c.principal.userId) return { allowed: true, reason: 'self' };
     const held = permissionsOf(tenant.roles, member.roles);
-    if (!held.has(c.permission)) return deny('missing_permission');
+    if (!held.has(permission)) return deny('missing_permission');
     // A tenant-scoped token carries at most what it was issued with, even if roles grew since.
-    if (tenantToken && c.principal.scopes && !c.principal.scopes.includes(c.permission)) return deny('token_scope');
+    if (tenantToken && c.principal.scopes && !c.principal.scopes.includes(permission)) return deny('token_scope');
     if (entry.acr === 'aal2' && c.principal.acr !== 'aal2') return deny('insufficient_assurance');
     if (c.resource && c.resource.id !== c.principal.userId && !member.roles.includes(OWNER_ROLE)) {
       const target = await this.facts.member(c.tenantId, c.resource.id);
       if (target.roles.includes(OWNER_ROLE)) return deny('owner_protected');
     }
-    const via = member.roles.find((r) => tenant.roles.get(r)?.effective.has(c.permission));
+    const via = member.roles.find((r) => tenant.roles.get(r)?.effective.has(permission));
     return { allowed: true, reason: `role:${via}` };
   }
 

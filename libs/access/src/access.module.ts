@@ -12,6 +12,7 @@ import { GrantPlatformRoleHandler } from './commands/grant-platform-role/grant-p
 import { RevokePlatformRoleHandler } from './commands/revoke-platform-role/revoke-platform-role.handler';
 import { RoleDefinitions } from './commands/role-definitions';
 import { UpdateRoleHandler } from './commands/update-role/update-role.handler';
+import { TenantErasedHandler } from './events/tenant-erased.event-handler';
 import { AdminController } from './http/admin.controller';
 import { AuthorizationController } from './http/authorization.controller';
 import { RolesController } from './http/roles.controller';
@@ -48,6 +49,7 @@ import { TenantTokenClaims } from './tenant-claims';
     RevokePlatformRoleHandler,
     ListRolesHandler,
     ListOperatorsHandler,
+    TenantErasedHandler,
   ],
   exports: [AccessFacade, TenantRolePolicy],
 })

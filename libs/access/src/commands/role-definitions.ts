@@ -27,7 +27,8 @@ export class RoleDefinitions {
   ): Promise<ResolvedRole> {
     const unknownPermissions = role.permissions.filter((p) => this.catalog.get(p)?.scope !== 'tenant');
     if (unknownPermissions.length) throw AccessErrors.unknownPermission(unknownPermissions);
-    const known = new Set(others.map((r) => r.key));
+    // The role itself is a known parent: inheriting from itself is reported as the cycle it is.
+    const known = new Set([...others.map((r) => r.key), role.key]);
     const unknownParents = role.inherits.filter((k) => !isBuiltIn(k) && !known.has(k));
     if (unknownParents.length) throw AccessErrors.unknownRole(unknownParents, 'inherits');
     const all = [...others, role];

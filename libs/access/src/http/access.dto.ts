@@ -14,7 +14,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { PageQueryDto, PERMISSION_KEY, SingleLine, Trimmed } from '@user-engine/kernel';
+import { PageQueryDto, PERMISSION_KEY, OmitOrValid, SingleLine, Trimmed } from '@user-engine/kernel';
 
 const ROLE_KEY = /^[a-z][a-z0-9-]{1,47}$/;
 const PERMISSION_MESSAGE = 'must be a permission (resource:action)';
@@ -67,7 +67,7 @@ export class CreateRoleDto {
   permissions!: string[];
 
   @ApiPropertyOptional({ type: [String], example: ['viewer'], default: [] })
-  @IsOptional()
+  @OmitOrValid()
   @IsArray()
   @ArrayMaxSize(32)
   @ArrayUnique()
@@ -78,7 +78,7 @@ export class CreateRoleDto {
 
 export class UpdateRoleDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @OmitOrValid()
   @Trimmed()
   @IsString()
   @SingleLine()
@@ -94,7 +94,7 @@ export class UpdateRoleDto {
   description?: string | null;
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @OmitOrValid()
   @IsArray()
   @ArrayMaxSize(200)
   @ArrayUnique()
@@ -103,7 +103,7 @@ export class UpdateRoleDto {
   permissions?: string[];
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @OmitOrValid()
   @IsArray()
   @ArrayMaxSize(32)
   @ArrayUnique()
@@ -184,7 +184,7 @@ export class AdminUserQueryDto extends PageQueryDto {
 
 export class ReasonDto {
   @ApiPropertyOptional({ description: 'Why (kept in the audit trail and the event).' })
-  @IsOptional()
+  @OmitOrValid()
   @Trimmed()
   @IsString()
   @Length(1, 500)

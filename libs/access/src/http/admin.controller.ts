@@ -51,7 +51,7 @@ export class AdminController {
   @RequirePlatformPermission('platform:users.manage')
   @ApiOperation({ summary: 'Suspend a user', description: 'Every session ends at once; sign-in is refused until reactivated.' })
   @ApiOkResponse({ type: AdminUserResponse })
-  @ApiProblems(INVALID, [404, 'ACCOUNT.USER_NOT_FOUND'], [409, 'ACCOUNT.INVALID_STATUS_TRANSITION'])
+  @ApiProblems(INVALID, [404, 'ACCOUNT.USER_NOT_FOUND'], [409, 'ACCOUNT.INVALID_TRANSITION'])
   suspend(@Param('id', ParseUuidPipe) id: string, @Body() body: ReasonDto, @CurrentPrincipal() principal: Principal): Promise<UserView> {
     return this.setStatus(id, 'suspend', principal, body?.reason ?? null);
   }
@@ -61,7 +61,7 @@ export class AdminController {
   @RequirePlatformPermission('platform:users.manage')
   @ApiOperation({ summary: 'Reactivate a suspended user' })
   @ApiOkResponse({ type: AdminUserResponse })
-  @ApiProblems([404, 'ACCOUNT.USER_NOT_FOUND'], [409, 'ACCOUNT.INVALID_STATUS_TRANSITION'])
+  @ApiProblems([404, 'ACCOUNT.USER_NOT_FOUND'], [409, 'ACCOUNT.INVALID_TRANSITION'])
   reactivate(@Param('id', ParseUuidPipe) id: string, @CurrentPrincipal() principal: Principal): Promise<UserView> {
     return this.setStatus(id, 'reactivate', principal, null);
   }

@@ -8,7 +8,7 @@ import {
   ParseUuidPipe,
   PermissionCatalog,
   type Principal,
-  RequirePermission,
+  RequireMembership,
 } from '@user-engine/kernel';
 import { AccessFacade, type Decision } from '../access-facade';
 import { errorFor } from '../access-authorizer';
@@ -57,7 +57,7 @@ export class AuthorizationController {
 
   @Post('v1/tenants/:tenant_id/authz/check')
   @HttpCode(200)
-  @RequirePermission('tenants:read')
+  @RequireMembership()
   @ApiOperation({
     summary: 'Ask the decision point',
     description: 'Whether you (or, with members:read, another user) may use a permission in this tenant, and why.',

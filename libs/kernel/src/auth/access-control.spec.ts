@@ -34,7 +34,7 @@ describe('AccessGate (deny by default)', () => {
     gate.useAuthorizer({
       authorize: async (r) => {
         seen.push(r);
-        if (r.requirement.permission !== 'members:read') throw new Error('denied');
+        if (r.requirement.kind === 'member' || r.requirement.permission !== 'members:read') throw new Error('denied');
       },
     });
     await expect(gate.authorize(request)).resolves.toBeUndefined();

@@ -2,7 +2,8 @@ import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { RequestContext } from '../context/request-context';
-import { DomainError } from '../errors/domain-error';
+import { DomainError, KernelErrors } from '../errors/domain-error';
+import { isUuid } from '../ids/uuid';
 import { IS_PUBLIC, type Principal } from './principal';
 
 export const ACCESS_REQUIREMENT = 'kernel:access-requirement';
@@ -23,6 +24,8 @@ export type AccessRequirement =
       /** The target may do this to themselves without the permission (a member leaving). */
       readonly self?: boolean;
     }
+  /** Any active member of the tenant named by the route's `{tenant_id}`, whatever their roles. */
+  | { readonly kind: 'member' }
   /** A platform permission (held by platform operators only). */
   | { readonly kind: 'platform'; readonly permission: string };
 
@@ -37,6 +40,10 @@ export const RequirePermission = (
 ): MethodDecorator & ClassDecorator =>
   SetMetadata(ACCESS_REQUIREMENT, { kind: 'tenant', permission, ...options } satisfies AccessRequirement);
 
+/** The route needs an active membership in the tenant of its `{tenant_id}` and no particular permission. */
+export const RequireMembership = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_REQUIREMENT, { kind: 'member' } satisfies AccessRequirement);
+
 /** The route is platform administration: only a platform operator holding `permission` passes. */
 export const RequirePlatformPermission = (permission: string): MethodDecorator & ClassDecorator =>
   SetMetadata(ACCESS_REQUIREMENT, { kind: 'platform', permission } satisfies AccessRequirement);
@@ -49,7 +56,7 @@ export interface Authenticator {
 export interface AuthorizationRequest {
   principal: Principal;
   requirement: Exclude<AccessRequirement, { kind: 'authenticated' }>;
-  /** The tenant resolved from the path, for tenant requirements. */
+  /** The tenant resolved from the path, for tenant and member requirements. */
   tenantId?: string;
   /** The user the action targets, when the requirement names a path parameter. */
   targetUserId?: string;
@@ -128,6 +135,11 @@ export class AccessGuard implements CanActivate {
     if (requirement.kind === 'authenticated') return true;
     const params = (request.params ?? {}) as Record<string, string | undefined>;
     const target = requirement.kind === 'tenant' && requirement.target ? params[requirement.target]?.toLowerCase() : undefined;
+    // Guards run before pipes: a malformed target id is the client's mistake, reported as such.
+    if (target !== undefined && requirement.kind === 'tenant' && !isUuid(target)) {
+      const path = requirement.target!;
+      throw KernelErrors.validation([{ path, message: `${path} must be a UUID`, rule: 'isUuid' }]);
+    }
     const ua = request.headers['user-agent'];
     await this.gate.authorize({
       principal,

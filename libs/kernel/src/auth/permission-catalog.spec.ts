@@ -27,14 +27,20 @@ describe('PermissionCatalog', () => {
 
   it('refuses keys that are not resource:action, duplicates and tenant permissions without a role', () => {
     const c = catalog();
-    expect(() => c.register('x', [{ key: 'Members:Read', description: '', scope: 'tenant', minRole: 'viewer' }])).toThrow(/resource:action/);
+    expect(() => c.register('x', [{ key: 'Members:Read', description: '', scope: 'tenant', minRole: 'viewer' }])).toThrow(
+      /resource:action/,
+    );
     expect(() => c.register('x', [{ key: 'members', description: '', scope: 'tenant', minRole: 'viewer' }])).toThrow(/resource:action/);
     expect(() => c.register('x', [{ key: 'tenants:read', description: '', scope: 'tenant', minRole: 'viewer' }])).toThrow(/declared twice/);
     expect(() => c.register('x', [{ key: 'things:do', description: '', scope: 'tenant' }])).toThrow(/lowest built-in role/);
   });
 
   it('lists every entry with its source, sorted', () => {
-    expect(catalog().list().map((e) => `${e.source}:${e.key}`)).toEqual([
+    expect(
+      catalog()
+        .list()
+        .map((e) => `${e.source}:${e.key}`),
+    ).toEqual([
       'tenancy:members:invite',
       'tenancy:members:manage',
       'tenancy:platform:tenants.read',

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { Matches } from 'class-validator';
+import { Matches, ValidateIf } from 'class-validator';
 
 /** Trims a string field before validation (emails, names); other values pass unchanged. */
 export const Trimmed = (): PropertyDecorator =>
@@ -8,3 +8,9 @@ export const Trimmed = (): PropertyDecorator =>
 /** Refuses control characters (line breaks, tabs, escapes) in a one-line text field such as a name. */
 export const SingleLine = (): PropertyDecorator =>
   Matches(/^[^\p{Cc}]*$/u, { message: ({ property }) => `${property} must be a single line without control characters` });
+
+/**
+ * The field may be left out, but never sent as null: for updates where null would mean "clear" and
+ * the field cannot be cleared (class-validator's IsOptional lets null through).
+ */
+export const OmitOrValid = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);

@@ -1,6 +1,6 @@
 import { type IntegrationEvent, MembershipRemoved, UserDeleted, type UserDeletedV1 } from '@user-engine/contracts';
-import { ChangeFeed, IntegrationEventHandler, OutboxPublisher, queryRows, UnitOfWork } from '@user-engine/kernel';
-import { TENANCY_CHANGES } from '../tenant-role-policy';
+import { IntegrationEventHandler, queryRows, UnitOfWork } from '@user-engine/kernel';
+import { TenancyJournal } from '../tenancy-journal';
 
 /**
  * An erased account leaves every tenant: its memberships go (with `membership.removed`), and open
@@ -10,25 +10,30 @@ import { TENANCY_CHANGES } from '../tenant-role-policy';
 export class UserDeletedHandler {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly outbox: OutboxPublisher,
-    private readonly changes: ChangeFeed,
+    private readonly journal: TenancyJournal,
   ) {}
 
   async handle(event: IntegrationEvent<UserDeletedV1>): Promise<void> {
     const userId = event.payload.user_id;
-    const removed = await queryRows<{ tenant_id: string }>(
+    const removed = await queryRows<{ tenant_id: string; roles: string[] }>(
       this.uow.manager,
-      `DELETE FROM tenancy.memberships WHERE user_id = $1 RETURNING tenant_id`,
+      `DELETE FROM tenancy.memberships WHERE user_id = $1 RETURNING tenant_id, roles`,
       [userId],
     );
-    for (const { tenant_id } of removed) {
-      await this.outbox.publish(MembershipRemoved, {
+    for (const { tenant_id, roles } of removed) {
+      await this.journal.record({
         tenantId: tenant_id,
-        aggregate: { type: 'membership', id: `${tenant_id}:${userId}` },
-        actor: { type: 'system', id: null },
-        payload: { tenant_id, user_id: userId, reason: 'user_deleted' },
+        actor: { kind: 'system' },
+        action: 'membership.removed',
+        resource: { type: 'membership', id: userId },
+        data: { reason: 'user_deleted', roles },
+        event: {
+          definition: MembershipRemoved,
+          aggregate: { type: 'membership', id: `${tenant_id}:${userId}` },
+          payload: { tenant_id, user_id: userId, reason: 'user_deleted' },
+        },
+        authzChanged: true,
       });
-      await this.changes.changed(TENANCY_CHANGES, tenant_id);
     }
   }
 }

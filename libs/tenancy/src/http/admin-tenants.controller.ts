@@ -57,7 +57,7 @@ export class AdminTenantsController {
     description: 'Its members can no longer act in it or get tokens for it. Emits tenant.suspended.',
   })
   @ApiOkResponse({ type: TenantResponse })
-  @ApiProblems(INVALID, [404, 'TENANCY.NOT_FOUND'], [409, 'TENANCY.INVALID_STATUS_TRANSITION'])
+  @ApiProblems(INVALID, [404, 'TENANCY.NOT_FOUND'])
   suspend(
     @Param('tenant_id', ParseUuidPipe) tenantId: string,
     @Body() body: SuspendTenantDto,
@@ -72,7 +72,7 @@ export class AdminTenantsController {
   @RequirePlatformPermission('platform:tenants.manage')
   @ApiOperation({ summary: 'Reactivate a suspended tenant', description: 'Emits tenant.reactivated.' })
   @ApiOkResponse({ type: TenantResponse })
-  @ApiProblems([404, 'TENANCY.NOT_FOUND'], [409, 'TENANCY.INVALID_STATUS_TRANSITION'])
+  @ApiProblems([404, 'TENANCY.NOT_FOUND'])
   reactivate(
     @Param('tenant_id', ParseUuidPipe) tenantId: string,
     @CurrentPrincipal() principal: Principal,

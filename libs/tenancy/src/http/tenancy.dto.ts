@@ -15,7 +15,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { PageQueryDto, SingleLine, Trimmed } from '@user-engine/kernel';
+import { PageQueryDto, OmitOrValid, SingleLine, Trimmed } from '@user-engine/kernel';
 
 export const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const ROLE_KEY_PATTERN = /^[a-z][a-z0-9-]{1,47}$/;
@@ -38,7 +38,7 @@ export class CreateTenantDto {
 
 export class UpdateTenantDto {
   @ApiPropertyOptional({ example: 'Acme Corporation' })
-  @IsOptional()
+  @OmitOrValid()
   @Trimmed()
   @IsString()
   @SingleLine()
@@ -46,7 +46,7 @@ export class UpdateTenantDto {
   name?: string;
 
   @ApiPropertyOptional(SLUG_DOC)
-  @IsOptional()
+  @OmitOrValid()
   @IsString()
   @Matches(SLUG_PATTERN, { message: 'slug must be lower-case letters, digits and inner hyphens (1–63 characters)' })
   slug?: string;
@@ -100,7 +100,7 @@ export class AdminTenantQueryDto extends PageQueryDto {
 
 export class SuspendTenantDto {
   @ApiPropertyOptional({ description: 'Why (kept in the audit trail and the event).' })
-  @IsOptional()
+  @OmitOrValid()
   @Trimmed()
   @IsString()
   @Length(1, 500)
@@ -167,7 +167,7 @@ export class InviteDto {
   email!: string;
 
   @ApiPropertyOptional({ type: [String], example: ['viewer'], default: ['viewer'] })
-  @IsOptional()
+  @OmitOrValid()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(32)
