@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { del, get, post, signUp, type SignedIn } from './support/account';
-import { addMember, createTenant, patch, put } from './support/tenancy';
+import { addMember, createTenant, invitationToken, patch, put } from './support/tenancy';
 import { useTestApp } from './support/test-app';
 
 // The permission catalog and tenants' roles: built-in hierarchy, custom roles (create, change,
@@ -320,14 +320,18 @@ describe('access: permission catalog and roles', () => {
     });
 
     it('inheritance cycles are refused: a → b, then b → a through PATCH → 400 ACCESS.ROLE_CYCLE', async () => {
-      expect((await post(ctx.t, `${T}/roles`, { key: 'cyc-a', name: 'A', permissions: ['tenants:read'] }, owner.accessToken)).statusCode).toBe(
-        201,
-      );
+      expect(
+        (await post(ctx.t, `${T}/roles`, { key: 'cyc-a', name: 'A', permissions: ['tenants:read'] }, owner.accessToken)).statusCode,
+      ).toBe(201);
       expect(
         (await post(ctx.t, `${T}/roles`, { key: 'cyc-b', name: 'B', permissions: [], inherits: ['cyc-a'] }, owner.accessToken)).statusCode,
       ).toBe(201);
       await unchanged(tenant, async () => {
-        const p = expectProblem(await patch(ctx.t, `${T}/roles/cyc-a`, { inherits: ['cyc-b'] }, owner.accessToken), 400, 'ACCESS.ROLE_CYCLE');
+        const p = expectProblem(
+          await patch(ctx.t, `${T}/roles/cyc-a`, { inherits: ['cyc-b'] }, owner.accessToken),
+          400,
+          'ACCESS.ROLE_CYCLE',
+        );
         expect(p.errors).toEqual([expect.objectContaining({ path: 'inherits', rule: 'ACCESS.ROLE_CYCLE' })]);
         const cycle = p.cycle as string[];
         expect(cycle[0]).toBe(cycle[cycle.length - 1]);
@@ -357,9 +361,15 @@ describe('access: permission catalog and roles', () => {
     });
 
     it('a role inheriting itself is a cycle → 400 ACCESS.ROLE_CYCLE (PATCH of an existing role)', async () => {
-      expect((await post(ctx.t, `${T}/roles`, { key: 'selfish', name: 'Selfish', permissions: [] }, owner.accessToken)).statusCode).toBe(201);
+      expect((await post(ctx.t, `${T}/roles`, { key: 'selfish', name: 'Selfish', permissions: [] }, owner.accessToken)).statusCode).toBe(
+        201,
+      );
       await unchanged(tenant, async () => {
-        const p = expectProblem(await patch(ctx.t, `${T}/roles/selfish`, { inherits: ['selfish'] }, owner.accessToken), 400, 'ACCESS.ROLE_CYCLE');
+        const p = expectProblem(
+          await patch(ctx.t, `${T}/roles/selfish`, { inherits: ['selfish'] }, owner.accessToken),
+          400,
+          'ACCESS.ROLE_CYCLE',
+        );
         expect(p.cycle).toEqual(['selfish', 'selfish']);
       });
     });
@@ -367,7 +377,12 @@ describe('access: permission catalog and roles', () => {
     it('a new role inheriting itself is a cycle → 400 ACCESS.ROLE_CYCLE (POST)', async () => {
       await unchanged(tenant, async () => {
         const p = expectProblem(
-          await post(ctx.t, `${T}/roles`, { key: 'ouroboros', name: 'Ouroboros', permissions: [], inherits: ['ouroboros'] }, owner.accessToken),
+          await post(
+            ctx.t,
+            `${T}/roles`,
+            { key: 'ouroboros', name: 'Ouroboros', permissions: [], inherits: ['ouroboros'] },
+            owner.accessToken,
+          ),
           400,
           'ACCESS.ROLE_CYCLE',
         );
@@ -392,7 +407,12 @@ describe('access: permission catalog and roles', () => {
     it('an unknown parent → 400 ACCESS.UNKNOWN_ROLE with path inherits; nothing written', async () => {
       await unchanged(tenant, async () => {
         const p = expectProblem(
-          await post(ctx.t, `${T}/roles`, { key: 'orphan', name: 'Orphan', permissions: [], inherits: ['viewer', 'ghost'] }, owner.accessToken),
+          await post(
+            ctx.t,
+            `${T}/roles`,
+            { key: 'orphan', name: 'Orphan', permissions: [], inherits: ['viewer', 'ghost'] },
+            owner.accessToken,
+          ),
           400,
           'ACCESS.UNKNOWN_ROLE',
         );
@@ -529,7 +549,11 @@ describe('access: permission catalog and roles', () => {
     it('built-in roles cannot change → 409 ACCESS.BUILT_IN_ROLE', async () => {
       await unchanged(tenant, async () => {
         for (const key of ['viewer', 'editor', 'admin', 'owner']) {
-          expectProblem(await patch(ctx.t, `${T}/roles/${key}`, { permissions: ['tenants:read'] }, owner.accessToken), 409, 'ACCESS.BUILT_IN_ROLE');
+          expectProblem(
+            await patch(ctx.t, `${T}/roles/${key}`, { permissions: ['tenants:read'] }, owner.accessToken),
+            409,
+            'ACCESS.BUILT_IN_ROLE',
+          );
         }
       });
       expect((await get(ctx.t, `${T}/roles/viewer`, owner.accessToken)).json<Role>().effective_permissions).toEqual(VIEWER);
@@ -577,9 +601,9 @@ describe('access: permission catalog and roles', () => {
 
   describe('DELETE T/roles/{key}', () => {
     it('an unused custom role → 204, gone, audited role.deleted', async () => {
-      expect((await post(ctx.t, `${T}/roles`, { key: 'temp', name: 'Temp', permissions: ['members:read'] }, admin.accessToken)).statusCode).toBe(
-        201,
-      );
+      expect(
+        (await post(ctx.t, `${T}/roles`, { key: 'temp', name: 'Temp', permissions: ['members:read'] }, admin.accessToken)).statusCode,
+      ).toBe(201);
       const res = await del(ctx.t, `${T}/roles/temp`, admin.accessToken);
       expect(res.statusCode).toBe(204);
       expect(res.body).toBe('');
@@ -595,9 +619,9 @@ describe('access: permission catalog and roles', () => {
     });
 
     it('a role held by a member → 409 ACCESS.ROLE_IN_USE (extensions: members); after reassignment → 204', async () => {
-      expect((await post(ctx.t, `${T}/roles`, { key: 'held', name: 'Held', permissions: ['tenants:read'] }, owner.accessToken)).statusCode).toBe(
-        201,
-      );
+      expect(
+        (await post(ctx.t, `${T}/roles`, { key: 'held', name: 'Held', permissions: ['tenants:read'] }, owner.accessToken)).statusCode,
+      ).toBe(201);
       const holder = await addMember(ctx.t, ctx.db, tenant, owner, ['held']);
       await unchanged(tenant, async () => {
         const p = expectProblem(await del(ctx.t, `${T}/roles/held`, owner.accessToken), 409, 'ACCESS.ROLE_IN_USE');
@@ -611,11 +635,13 @@ describe('access: permission catalog and roles', () => {
     });
 
     it('a role inherited by another role → 409 ACCESS.ROLE_IN_USE with inherited_by', async () => {
-      expect((await post(ctx.t, `${T}/roles`, { key: 'base', name: 'Base', permissions: ['tenants:read'] }, owner.accessToken)).statusCode).toBe(
-        201,
-      );
+      expect(
+        (await post(ctx.t, `${T}/roles`, { key: 'base', name: 'Base', permissions: ['tenants:read'] }, owner.accessToken)).statusCode,
+      ).toBe(201);
       for (const key of ['child-two', 'child-one']) {
-        expect((await post(ctx.t, `${T}/roles`, { key, name: key, permissions: [], inherits: ['base'] }, owner.accessToken)).statusCode).toBe(201);
+        expect(
+          (await post(ctx.t, `${T}/roles`, { key, name: key, permissions: [], inherits: ['base'] }, owner.accessToken)).statusCode,
+        ).toBe(201);
       }
       await unchanged(tenant, async () => {
         const p = expectProblem(await del(ctx.t, `${T}/roles/base`, owner.accessToken), 409, 'ACCESS.ROLE_IN_USE');
@@ -625,6 +651,26 @@ describe('access: permission catalog and roles', () => {
       expect((await del(ctx.t, `${T}/roles/child-one`, owner.accessToken)).statusCode).toBe(204);
       expect((await del(ctx.t, `${T}/roles/child-two`, owner.accessToken)).statusCode).toBe(204);
       expect((await del(ctx.t, `${T}/roles/base`, owner.accessToken)).statusCode).toBe(204);
+    });
+
+    it('a role named only by a pending invitation may go; the invitee then joins as viewer', async () => {
+      expect(
+        (await post(ctx.t, `${T}/roles`, { key: 'invited-role', name: 'Inv', permissions: ['audit:read'] }, owner.accessToken)).statusCode,
+      ).toBe(201);
+      const invitee = await signUp(ctx.t, ctx.db);
+      expect((await post(ctx.t, `${T}/invitations`, { email: invitee.email, roles: ['invited-role'] }, owner.accessToken)).statusCode).toBe(
+        201,
+      );
+      expect((await del(ctx.t, `${T}/roles/invited-role`, owner.accessToken)).statusCode).toBe(204);
+      const accepted = await post(
+        ctx.t,
+        '/v1/invitations/accept',
+        { token: await invitationToken(ctx.db, invitee.email) },
+        invitee.accessToken,
+      );
+      expect(accepted.statusCode).toBe(200);
+      expect(accepted.json()).toMatchObject({ tenant_id: tenant, roles: ['viewer'] });
+      expectProblem(await get(ctx.t, `${T}/audit`, invitee.accessToken), 403, 'AUTHZ.FORBIDDEN');
     });
 
     it('built-in roles → 409 ACCESS.BUILT_IN_ROLE; unknown → 404; viewers 403; non-members 404', async () => {
@@ -638,6 +684,34 @@ describe('access: permission catalog and roles', () => {
         expectProblem(await del(ctx.t, `${T}/roles/auditor`, outsider.accessToken), 404, 'TENANCY.NOT_FOUND');
       });
     });
+  });
+
+  it('the OpenAPI document lists the problem codes the role routes really return', async () => {
+    const doc = (await get(ctx.t, '/openapi.json')).json<{
+      paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>>;
+    }>();
+    const documented = (method: string, path: string, status: number) =>
+      doc.paths[path]?.[method]?.responses[String(status)]?.description ?? '';
+    const R = '/v1/tenants/{tenant_id}/roles';
+    const observed: [string, string, number, string][] = [
+      ['get', '/v1/permissions', 401, 'AUTH.UNAUTHENTICATED'],
+      ['get', `${R}/{key}`, 404, 'ACCESS.ROLE_NOT_FOUND'],
+      ['post', R, 400, 'ACCESS.ROLE_CYCLE'],
+      ['post', R, 400, 'ACCESS.UNKNOWN_PERMISSION'],
+      ['post', R, 400, 'ACCESS.UNKNOWN_ROLE'],
+      ['post', R, 400, 'KERNEL.VALIDATION_FAILED'],
+      ['post', R, 403, 'AUTHZ.FORBIDDEN'],
+      ['post', R, 404, 'TENANCY.NOT_FOUND'],
+      ['post', R, 409, 'ACCESS.ROLE_EXISTS'],
+      ['patch', `${R}/{key}`, 400, 'ACCESS.ROLE_CYCLE'],
+      ['patch', `${R}/{key}`, 404, 'ACCESS.ROLE_NOT_FOUND'],
+      ['patch', `${R}/{key}`, 409, 'ACCESS.BUILT_IN_ROLE'],
+      ['delete', `${R}/{key}`, 404, 'ACCESS.ROLE_NOT_FOUND'],
+      ['delete', `${R}/{key}`, 409, 'ACCESS.ROLE_IN_USE'],
+      ['delete', `${R}/{key}`, 409, 'ACCESS.BUILT_IN_ROLE'],
+    ];
+    const missing = observed.filter(([m, p, s, code]) => !documented(m, p, s).split(', ').includes(code));
+    expect(missing).toEqual([]);
   });
 
   describe('custom roles belong to one tenant', () => {
@@ -673,10 +747,10 @@ describe('access: permission catalog and roles', () => {
       );
       expectProblem(await patch(ctx.t, `${B}/roles/auditor`, { name: 'Mine now' }, ownerB.accessToken), 404, 'ACCESS.ROLE_NOT_FOUND');
       expectProblem(await del(ctx.t, `${B}/roles/auditor`, ownerB.accessToken), 404, 'ACCESS.ROLE_NOT_FOUND');
-      const [member] = await ctx.db.query<{ roles: string[] }>(`SELECT roles FROM tenancy.memberships WHERE tenant_id = $1 AND user_id = $2`, [
-        tenantB,
-        memberB.userId,
-      ]);
+      const [member] = await ctx.db.query<{ roles: string[] }>(
+        `SELECT roles FROM tenancy.memberships WHERE tenant_id = $1 AND user_id = $2`,
+        [tenantB, memberB.userId],
+      );
       expect(member.roles).toEqual(['viewer']);
 
       // The same key may exist independently in B, with other permissions.
