@@ -1,6 +1,6 @@
 import { del, get, post, signUp } from './support/account';
 import { addMember, createTenant, invitationToken, patch, put, tenantToken, uniqueSlug } from './support/tenancy';
-import { useTestApp } from './support/test-app';
+import { eventually, startTestApp, useTestApp } from './support/test-app';
 
 describe('tenancy journey', () => {
   const ctx = useTestApp();
@@ -103,5 +103,35 @@ describe('tenancy journey', () => {
     const role = await post(t, `/v1/tenants/${tenantId}/roles`, { key: 'auditor', name: 'Audi\ttor', permissions: [] }, owner.accessToken);
     expect(role.statusCode).toBe(400);
     expect(await db.query(`SELECT key FROM access.roles WHERE tenant_id = $1`, [tenantId])).toEqual([]);
+  });
+
+  it('GET /v1/me shows memberships as they change: at once here, within seconds on another process', async () => {
+    const { t, db } = ctx;
+    const other = await startTestApp(db);
+    try {
+      const owner = await signUp(t, db);
+      const names = async (app: typeof t) =>
+        (await get(app, '/v1/me', owner.accessToken)).json<{ memberships: { tenant_name: string; roles: string[] }[] }>().memberships;
+      expect(await names(t)).toEqual([]);
+      expect(await names(other)).toEqual([]);
+      const tenantId = await createTenant(t, owner, 'Before');
+      expect((await names(t)).map((m) => m.tenant_name)).toEqual(['Before']);
+      await eventually(async () => (await names(other)).length === 1, 5_000, 'the new membership on the other process');
+      expect((await patch(t, `/v1/tenants/${tenantId}`, { name: 'After' }, owner.accessToken)).statusCode).toBe(200);
+      expect((await names(t)).map((m) => m.tenant_name)).toEqual(['After']);
+      await eventually(async () => (await names(other))[0]?.tenant_name === 'After', 5_000, 'the rename on the other process');
+      const member = await addMember(t, db, tenantId, owner);
+      const memberNames = async () =>
+        (await get(t, '/v1/me', member.accessToken)).json<{ memberships: { roles: string[] }[] }>().memberships;
+      expect((await memberNames()).map((m) => m.roles)).toEqual([['viewer']]);
+      expect(
+        (await put(t, `/v1/tenants/${tenantId}/members/${member.userId}/roles`, { roles: ['editor'] }, owner.accessToken)).statusCode,
+      ).toBe(200);
+      expect((await memberNames()).map((m) => m.roles)).toEqual([['editor']]);
+      expect((await del(t, `/v1/tenants/${tenantId}/members/${member.userId}`, member.accessToken)).statusCode).toBe(204);
+      expect(await memberNames()).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 });

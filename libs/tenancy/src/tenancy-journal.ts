@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EventDefinition } from '@user-engine/contracts';
 import { AuditLog, ChangeFeed, type ClientInfo, OutboxPublisher, type Principal } from '@user-engine/kernel';
-import { TENANCY_CHANGES } from './tenant-role-policy';
+import { TENANCY_CHANGES, TENANCY_MEMBER_CHANGES } from './tenant-role-policy';
 
 export interface JournalEntry<P> {
   tenantId: string;
@@ -18,8 +18,8 @@ export interface JournalEntry<P> {
 
 /**
  * What every tenancy change writes in its own transaction: the tenant's audit entry, the integration
- * event, and — when authorization facts changed — the signal that drops cached decisions (here at
- * commit, on other processes within milliseconds).
+ * event, and for state changes the signals that drop cached facts of the tenant and its member
+ * (here at commit, on other processes within milliseconds).
  */
 @Injectable()
 export class TenancyJournal {
@@ -49,6 +49,8 @@ export class TenancyJournal {
         payload: e.event.payload,
       });
     }
-    if (e.authzChanged) await this.changes.changed(TENANCY_CHANGES, e.tenantId);
+    // Caches of tenant facts (authorization, "my tenants") drop what a state change touched.
+    if (e.authzChanged || e.event) await this.changes.changed(TENANCY_CHANGES, e.tenantId);
+    if (e.event && e.resource.type === 'membership') await this.changes.changed(TENANCY_MEMBER_CHANGES, e.resource.id);
   }
 }

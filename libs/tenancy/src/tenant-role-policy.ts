@@ -29,5 +29,7 @@ export abstract class TenantRolePolicy {
   abstract listRoles(tenantId: string): Promise<RoleSummary[]>;
 }
 
-/** The change-feed channel of tenancy facts authorization caches: payload = tenant id. */
+/** Change-feed channel: something about this tenant (status, name, memberships) changed; payload = tenant id. */
 export const TENANCY_CHANGES = 'tenancy_changes';
+/** Change-feed channel: this user's memberships changed; payload = user id. */
+export const TENANCY_MEMBER_CHANGES = 'tenancy_member_changes';

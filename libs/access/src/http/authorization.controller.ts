@@ -4,6 +4,8 @@ import { AccessTokens } from '@user-engine/account';
 import {
   ApiProblems,
   Authenticated,
+  type ClientInfo,
+  CurrentClient,
   CurrentPrincipal,
   ParseUuidPipe,
   PermissionCatalog,
@@ -11,7 +13,7 @@ import {
   RequireMembership,
 } from '@user-engine/kernel';
 import { AccessFacade, type Decision } from '../access-facade';
-import { errorFor } from '../access-authorizer';
+import { AccessAuthorizer } from '../access-authorizer';
 import { TenantTokenClaims } from '../tenant-claims';
 import {
   AuthzCheckDto,
@@ -30,6 +32,7 @@ import { INVALID, TENANT_ACCESS, TOKEN_PROBLEMS } from './problems';
 export class AuthorizationController {
   constructor(
     private readonly facade: AccessFacade,
+    private readonly authorizer: AccessAuthorizer,
     private readonly catalog: PermissionCatalog,
     private readonly claims: TenantTokenClaims,
     private readonly tokens: AccessTokens,
@@ -68,11 +71,12 @@ export class AuthorizationController {
     @Param('tenant_id', ParseUuidPipe) tenantId: string,
     @Body() body: AuthzCheckDto,
     @CurrentPrincipal() principal: Principal,
+    @CurrentClient() client: ClientInfo,
   ): Promise<Decision> {
     const subject = body.user_id?.toLowerCase();
     if (subject && subject !== principal.userId) {
-      const may = await this.facade.check({ principal, tenantId, permission: 'members:read' });
-      if (!may.allowed) throw errorFor(may.reason, 'members:read');
+      // Asking about someone else is reading members: decided (and a refusal audited) like a route.
+      await this.authorizer.authorize({ principal, requirement: { kind: 'tenant', permission: 'members:read' }, tenantId, ...client });
     }
     const resource = body.resource ? { type: 'user' as const, id: body.resource.id.toLowerCase() } : undefined;
     return this.facade.check({
