@@ -49,5 +49,13 @@ describe('cli bootstrap-admin: the first platform operator', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('A platform operator exists already');
     expect(await ctx.db.query(`SELECT user_id FROM access.platform_roles`)).toEqual([{ user_id: first.userId }]);
+
+    // An operator whose account is suspended cannot act: the bootstrap recovers the platform.
+    await ctx.db.query(`UPDATE account.users SET status = 'suspended' WHERE id = $1`, [first.userId]);
+    const recovered = await bootstrapAdmin(ctx.db.url, second.email);
+    expect({ code: recovered.code, stderr: recovered.stderr }).toMatchObject({ code: 0 });
+    expect(
+      (await ctx.db.query<{ user_id: string }>(`SELECT user_id FROM access.platform_roles ORDER BY granted_at`)).map((r) => r.user_id),
+    ).toEqual([first.userId, second.userId]);
   });
 });

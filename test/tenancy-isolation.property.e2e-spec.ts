@@ -129,7 +129,7 @@ interface Expectation {
   /** `reason` of an AUTHZ.* problem. */
   reason?: string;
   /** Refused by the guard: audited as authz.denied, in the tenant's chain or (non-members) the platform's. */
-  denied?: { reason: string; tenantChain: boolean; permission: string | null };
+  denied?: { reason: string; tenantChain: boolean; permission?: string | null };
   /** Allowed and changed something: this audit action lands in the tenant's chain. */
   audit?: string;
   /** Checks a 2xx body against the model, then applies the change to the model. */
@@ -403,6 +403,11 @@ describe('tenant isolation, property-based: random actors, tenants and commands 
     if (target !== undefined && target !== a && !me.roles.includes(OWNER) && T.members.get(target)?.roles.includes(OWNER)) {
       return denied(403, 'AUTHZ.FORBIDDEN', 'owner_protected', true, true);
     }
+    // Nobody acts on a member who holds permissions they lack.
+    const targetRoles = target !== undefined && target !== a && !me.roles.includes(OWNER) ? T.members.get(target)?.roles : undefined;
+    if (targetRoles && [...held(T, targetRoles)].some((p) => !held(T, me.roles).has(p))) {
+      return denied(403, 'AUTHZ.FORBIDDEN', 'target_exceeds_own_permissions', true, true);
+    }
     return null;
   }
 
@@ -413,6 +418,12 @@ describe('tenant isolation, property-based: random actors, tenants and commands 
     return ![...T.members].some(([other, mm]) => other !== u && activeOwner(mm));
   }
 
+  /** A refusal by the role policy: audited as authz.denied in the tenant's trail (no route permission). */
+  const policyRefusal = (reason: string): Expectation => ({
+    ...refuse(403, 'AUTHZ.FORBIDDEN', reason),
+    denied: { reason, tenantChain: true },
+  });
+
   /** The grant rules of the role policy (invitations: no target; role changes: the target's current roles). */
   function assignable(T: TenantModel, a: number, roles: string[], targetRoles?: string[]): Expectation | null {
     const unknown = roles.filter((r) => !roleExists(T, r));
@@ -420,11 +431,11 @@ describe('tenant isolation, property-based: random actors, tenants and commands 
     const me = T.members.get(a)!;
     const mine = held(T, me.roles);
     if ((roles.includes(OWNER) || (targetRoles ?? []).includes(OWNER)) && !me.roles.includes(OWNER)) {
-      return refuse(403, 'AUTHZ.FORBIDDEN', 'owner_protected');
+      return policyRefusal('owner_protected');
     }
-    if ([...held(T, roles)].some((p) => !mine.has(p))) return refuse(403, 'AUTHZ.FORBIDDEN', 'grant_exceeds_own_permissions');
+    if ([...held(T, roles)].some((p) => !mine.has(p))) return policyRefusal('grant_exceeds_own_permissions');
     if (targetRoles && [...held(T, targetRoles)].some((p) => !mine.has(p))) {
-      return refuse(403, 'AUTHZ.FORBIDDEN', 'target_exceeds_own_permissions');
+      return policyRefusal('target_exceeds_own_permissions');
     }
     return null;
   }
@@ -594,27 +605,30 @@ describe('tenant isolation, property-based: random actors, tenants and commands 
       case 'myTenants':
         return {
           send: () => get(app, '/v1/tenants?limit=100', bearer),
-          expect: {
-            status: 200,
-            then: (res) => {
-              // Exactly the tenants the actor belongs to (suspended memberships included, with their status).
-              const got = res.json<{ items: { id: string; name: string; slug: string; membership: Member }[] }>().items;
-              const want = m.tenants
-                .map((tm, i) => ({ id: tenantIds[i], name: tm.name, slug: tm.slug, mm: tm.members.get(c.a) }))
-                .filter((x) => x.mm)
-                .map((x) => ({ id: x.id, name: x.name, slug: x.slug, membership: { status: x.mm!.status, roles: x.mm!.roles } }));
-              expect(
-                got
-                  .map((i) => ({
-                    id: i.id,
-                    name: i.name,
-                    slug: i.slug,
-                    membership: { status: i.membership.status, roles: i.membership.roles },
-                  }))
-                  .sort(byJson),
-              ).toEqual(want.sort(byJson));
-            },
-          },
+          // A token issued for one tenant does not list the user's other tenants.
+          expect: tok
+            ? refuse(403, 'AUTHZ.TENANT_TOKEN', 'tenant_scoped_token')
+            : {
+                status: 200,
+                then: (res) => {
+                  // Exactly the tenants the actor belongs to (suspended memberships included, with their status).
+                  const got = res.json<{ items: { id: string; name: string; slug: string; membership: Member }[] }>().items;
+                  const want = m.tenants
+                    .map((tm, i) => ({ id: tenantIds[i], name: tm.name, slug: tm.slug, mm: tm.members.get(c.a) }))
+                    .filter((x) => x.mm)
+                    .map((x) => ({ id: x.id, name: x.name, slug: x.slug, membership: { status: x.mm!.status, roles: x.mm!.roles } }));
+                  expect(
+                    got
+                      .map((i) => ({
+                        id: i.id,
+                        name: i.name,
+                        slug: i.slug,
+                        membership: { status: i.membership.status, roles: i.membership.roles },
+                      }))
+                      .sort(byJson),
+                  ).toEqual(want.sort(byJson));
+                },
+              },
         };
 
       case 'issueToken': {
@@ -792,7 +806,7 @@ describe('tenant isolation, property-based: random actors, tenants and commands 
             for (const r of inherits) for (const p of effective(Tm, r)) eff.add(p);
             const mine = held(Tm, me!.roles);
             outcome = [...eff].some((p) => !mine.has(p))
-              ? refuse(403, 'AUTHZ.FORBIDDEN', 'grant_exceeds_own_permissions')
+              ? policyRefusal('grant_exceeds_own_permissions')
               : {
                   status: 201,
                   audit: 'role.created',
@@ -816,7 +830,10 @@ describe('tenant isolation, property-based: random actors, tenants and commands 
         const body = c.subject === null ? { permission: c.perm } : { permission: c.perm, user_id: users[c.subject].userId };
         // Any active member may ask the decision point (a membership-only route).
         let outcome = guard(m, c.a, c.t, tok, null);
-        if (!outcome && other) {
+        if (!outcome && other && platformPermissions.includes(c.perm)) {
+          // Members may not probe who administers the platform.
+          outcome = refuse(400, 'KERNEL.VALIDATION_FAILED');
+        } else if (!outcome && other) {
           // Asking about someone else needs members:read, decided and audited like a route's permission.
           const refusedFor = (reason: string): Expectation => ({
             ...refuse(403, 'AUTHZ.FORBIDDEN', reason),
@@ -896,7 +913,7 @@ describe('tenant isolation, property-based: random actors, tenants and commands 
         outcome: 'denied',
         actor_id: users[c.a].userId,
         data: expect.objectContaining({
-          permission: e.denied.permission,
+          ...(e.denied.permission === undefined ? {} : { permission: e.denied.permission }),
           reason: e.denied.reason,
           ...(e.denied.tenantChain ? {} : { tenant_id: here }),
         }),

@@ -1264,7 +1264,7 @@ describe('tenants, platform tenant routes, diagnostics, audit trail, erasure, ac
       ]);
       // On the wire: quotes doubled inside a quoted field, the neutralising quote inside it.
       expect(res.body).toContain(`,"'=HYPERLINK(""http://evil.example"",""x"")",`);
-      expect(res.body).toContain(`,'+1+2,`);
+      expect(res.body).toContain(`,"'+1+2",`);
       expect(res.body).toContain(`,"curl/8.0 (x, y)",`);
       // The data column is JSON (quoted, with its quotes doubled).
       const hi = updates.find((r) => r.user_agent.startsWith(`'=HYPERLINK`))!;

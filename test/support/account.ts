@@ -66,6 +66,12 @@ export async function smtpToken(smtp: TestSmtp, email: string, kind: string): Pr
   return match[1];
 }
 
+/** The server's last error log lines, so that a failed set-up step in CI says why. */
+export function serverErrors(t: TestApp): string {
+  const errors = t.logs.filter((l) => typeof l.level === 'number' && l.level >= 50).slice(-3);
+  return errors.length ? `\nserver errors: ${JSON.stringify(errors)}` : '';
+}
+
 export interface SignedIn {
   email: string;
   password: string;
@@ -80,16 +86,16 @@ export async function signUp(t: TestApp, db: TestDatabase, options: { email?: st
   const email = options.email ?? uniqueEmail();
   const password = options.password ?? GOOD_PASSWORD;
   const reg = await post(t, '/v1/users', { email, password });
-  if (reg.statusCode !== 202) throw new Error(`register: ${reg.statusCode} ${reg.body}`);
+  if (reg.statusCode !== 202) throw new Error(`register: ${reg.statusCode} ${reg.body}${serverErrors(t)}`);
   const token = await mailboxToken(db, email, 'account.verify-email');
   const verified = await post(t, '/v1/users/verify-email', { token });
-  if (verified.statusCode !== 200) throw new Error(`verify: ${verified.statusCode} ${verified.body}`);
+  if (verified.statusCode !== 200) throw new Error(`verify: ${verified.statusCode} ${verified.body}${serverErrors(t)}`);
   return signIn(t, email, password);
 }
 
 export async function signIn(t: TestApp, email: string, password: string): Promise<SignedIn> {
   const res = await post(t, '/v1/auth/login', { email, password });
-  if (res.statusCode !== 200) throw new Error(`login: ${res.statusCode} ${res.body}`);
+  if (res.statusCode !== 200) throw new Error(`login: ${res.statusCode} ${res.body}${serverErrors(t)}`);
   const body = res.json<{ access_token: string; refresh_token: string; session_id: string; user: { id: string } }>();
   return {
     email,

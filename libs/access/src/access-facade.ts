@@ -32,7 +32,8 @@ export type DenyReason =
   | 'missing_permission'
   | 'token_scope'
   | 'insufficient_assurance'
-  | 'owner_protected';
+  | 'owner_protected'
+  | 'target_exceeds_own_permissions';
 
 export type Decision = { allowed: true; reason: string } | { allowed: false; reason: DenyReason };
 
@@ -59,13 +60,22 @@ export class AccessFacade {
     const entry = c.permission === undefined ? undefined : this.catalog.get(c.permission);
     if (c.permission !== undefined && !entry) return deny('unknown_permission');
     const operator = await this.isPlatformOperator(c.principal.userId);
-    if (entry?.scope === 'platform') return operator ? { allowed: true, reason: 'platform_operator' } : deny('not_platform_operator');
+    if (entry?.scope === 'platform') {
+      if (!operator) return deny('not_platform_operator');
+      // Platform administration needs the operator's own session token, never one issued for a tenant.
+      return c.principal.tenantId ? deny('token_scope') : { allowed: true, reason: 'platform_operator' };
+    }
     if (!c.tenantId) return deny('no_tenant');
 
     const tenant = await this.facts.tenant(c.tenantId);
     if (tenant.status === null || tenant.status === 'deleted') return deny('tenant_not_found');
-    // Operators act in any live tenant (audited like everyone); they are never refused by tenant facts.
-    if (operator) return { allowed: true, reason: 'platform_operator' };
+    if (operator) {
+      // Operators act in any live tenant (audited like everyone), whatever its facts say; what their
+      // token carries (scp, acr) still limits them.
+      if (entry && c.principal.tenantId && c.principal.scopes && !c.principal.scopes.includes(entry.key)) return deny('token_scope');
+      if (entry?.acr === 'aal2' && c.principal.acr !== 'aal2') return deny('insufficient_assurance');
+      return { allowed: true, reason: 'platform_operator' };
+    }
 
     const member = await this.facts.member(c.tenantId, c.principal.userId);
     // Existence of a tenant is not revealed to non-members: every such refusal reads as "not found".
@@ -84,8 +94,10 @@ export class AccessFacade {
     if (tenantToken && c.principal.scopes && !c.principal.scopes.includes(permission)) return deny('token_scope');
     if (entry.acr === 'aal2' && c.principal.acr !== 'aal2') return deny('insufficient_assurance');
     if (c.resource && c.resource.id !== c.principal.userId && !member.roles.includes(OWNER_ROLE)) {
+      // Only owners act on owners, and nobody on a member who holds permissions they lack.
       const target = await this.facts.member(c.tenantId, c.resource.id);
       if (target.roles.includes(OWNER_ROLE)) return deny('owner_protected');
+      if ([...permissionsOf(tenant.roles, target.roles)].some((p) => !held.has(p))) return deny('target_exceeds_own_permissions');
     }
     const via = member.roles.find((r) => tenant.roles.get(r)?.effective.has(permission));
     return { allowed: true, reason: `role:${via}` };

@@ -56,6 +56,8 @@ export const AccessErrors = {
       extensions: { reason: 'target_exceeds_own_permissions' },
     }),
   userNotFound: () => new DomainError('not_found', 'ACCOUNT.USER_NOT_FOUND', 'No such user.'),
+  userNotActive: () =>
+    new DomainError('conflict', 'ACCESS.USER_NOT_ACTIVE', 'Only an active, verified account can become a platform operator.'),
   alreadyOperator: () => new DomainError('conflict', 'ACCESS.ALREADY_OPERATOR', 'This user is a platform operator already.'),
   notOperator: () => new DomainError('not_found', 'ACCESS.NOT_OPERATOR', 'This user is not a platform operator.'),
   lastOperator: () => new DomainError('conflict', 'ACCESS.LAST_OPERATOR', 'The last platform operator cannot be removed.'),

@@ -12,7 +12,9 @@ import { GrantPlatformRoleHandler } from './commands/grant-platform-role/grant-p
 import { RevokePlatformRoleHandler } from './commands/revoke-platform-role/revoke-platform-role.handler';
 import { RoleDefinitions } from './commands/role-definitions';
 import { UpdateRoleHandler } from './commands/update-role/update-role.handler';
+import { AccessAccountHooks } from './account-hooks';
 import { TenantErasedHandler } from './events/tenant-erased.event-handler';
+import { UserDeletedHandler } from './events/user-deleted.event-handler';
 import { AdminController } from './http/admin.controller';
 import { AuthorizationController } from './http/authorization.controller';
 import { RolesController } from './http/roles.controller';
@@ -50,6 +52,8 @@ import { TenantTokenClaims } from './tenant-claims';
     ListRolesHandler,
     ListOperatorsHandler,
     TenantErasedHandler,
+    UserDeletedHandler,
+    AccessAccountHooks,
   ],
   exports: [AccessFacade, TenantRolePolicy],
 })

@@ -84,10 +84,17 @@ export class AuthorizationFacts implements OnModuleInit {
     // Inside a transaction the facts may include its uncommitted writes: read them, never cache them.
     if (this.uow.active) return this.loadTenant(tenantId);
     const entry = this.entry(tenantId);
-    entry.facts ??= this.loadTenant(tenantId).catch((err: unknown) => {
-      entry.facts = undefined;
-      throw err;
-    });
+    entry.facts ??= this.loadTenant(tenantId).then(
+      (facts) => {
+        // Unknown ids are not kept: anyone can ask about any number of them.
+        if (facts.status === null && this.tenants.get(tenantId) === entry) this.forgetTenant(tenantId);
+        return facts;
+      },
+      (err: unknown) => {
+        entry.facts = undefined;
+        throw err;
+      },
+    );
     return entry.facts;
   }
 
@@ -129,7 +136,11 @@ export class AuthorizationFacts implements OnModuleInit {
     }
     if (!entry) {
       entry = { loadedAt: Date.now(), members: new Map() };
-      if (this.config.cacheSize > 0) this.tenants.set(tenantId, entry);
+      if (this.config.cacheSize > 0) {
+        // Tenants count against the bound as well as memberships.
+        if (this.tenants.size >= this.config.cacheSize) this.evictOldest();
+        this.tenants.set(tenantId, entry);
+      }
     }
     return entry;
   }

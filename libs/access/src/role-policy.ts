@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '@user-engine/kernel';
-import { OWNER_ROLE, type RoleSummary, TenantRolePolicy } from '@user-engine/tenancy';
+import { AuditLog, type DomainError, type Principal } from '@user-engine/kernel';
+import { type AssignmentInput, OWNER_ROLE, type RoleSummary, TenantRolePolicy } from '@user-engine/tenancy';
 import { AccessErrors } from './access.errors';
 import { AccessFacade } from './access-facade';
 import { AuthorizationFacts } from './authorization-facts';
@@ -16,39 +16,66 @@ export class AccessRolePolicy extends TenantRolePolicy {
   constructor(
     private readonly facts: AuthorizationFacts,
     private readonly facade: AccessFacade,
+    private readonly audit: AuditLog,
   ) {
     super();
   }
 
-  async assertAssignable(input: {
-    tenantId: string;
-    actor: Principal;
-    roles: readonly string[];
-    targetRoles?: readonly string[];
-  }): Promise<void> {
+  /** Records a refused grant in the tenant's trail (in its own transaction: the command rolls back), then refuses. */
+  private async refuse(
+    tenantId: string,
+    actor: Pick<Principal, 'userId'>,
+    error: DomainError,
+    data: Record<string, unknown>,
+  ): Promise<never> {
+    await this.audit.append(
+      {
+        tenantId,
+        actor: { type: 'user', id: actor.userId },
+        action: 'authz.denied',
+        outcome: 'denied',
+        data: { ...data, reason: (error.extensions?.reason as string | undefined) ?? error.code },
+      },
+      { separate: true },
+    );
+    throw error;
+  }
+
+  async assertAssignable(input: AssignmentInput): Promise<void> {
+    const refusal = await this.refusalOf(input);
+    if (refusal) await this.refuse(input.tenantId, input.actor, refusal, { roles: input.roles, target_roles: input.targetRoles });
+  }
+
+  async canAssign(input: AssignmentInput): Promise<boolean> {
+    return (await this.refusalOf(input)) === undefined;
+  }
+
+  private async refusalOf(input: AssignmentInput): Promise<DomainError | undefined> {
     const tenant = await this.facts.tenant(input.tenantId);
     const unknown = input.roles.filter((r) => !tenant.roles.has(r));
     if (unknown.length) throw AccessErrors.unknownRole(unknown);
-    if (await this.facade.isPlatformOperator(input.actor.userId)) return;
+    if (await this.facade.isPlatformOperator(input.actor.userId)) return undefined;
     const actor = await this.facts.member(input.tenantId, input.actor.userId);
     const actorIsOwner = actor.status === 'active' && actor.roles.includes(OWNER_ROLE);
     const touchesOwner = input.roles.includes(OWNER_ROLE) || (input.targetRoles ?? []).includes(OWNER_ROLE);
-    if (touchesOwner && !actorIsOwner) throw AccessErrors.ownerOnly();
+    if (touchesOwner && !actorIsOwner) return AccessErrors.ownerOnly();
     const held = actor.status === 'active' ? permissionsOf(tenant.roles, actor.roles) : new Set<string>();
     const beyond = [...permissionsOf(tenant.roles, input.roles)].filter((p) => !held.has(p));
-    if (beyond.length) throw AccessErrors.grantExceeds(beyond.sort());
+    if (beyond.length) return AccessErrors.grantExceeds(beyond.sort());
     if (input.targetRoles && [...permissionsOf(tenant.roles, input.targetRoles)].some((p) => !held.has(p)))
-      throw AccessErrors.targetExceeds();
+      return AccessErrors.targetExceeds();
+    return undefined;
   }
 
   /** Refuses unless `actor` holds every one of `permissions` in the tenant (operators hold all). */
-  async assertHolds(tenantId: string, actor: Principal, permissions: Iterable<string>): Promise<void> {
+  async assertHolds(tenantId: string, actor: Pick<Principal, 'userId'>, permissions: Iterable<string>): Promise<void> {
     if (await this.facade.isPlatformOperator(actor.userId)) return;
     const tenant = await this.facts.tenant(tenantId);
     const member = await this.facts.member(tenantId, actor.userId);
     const held = member.status === 'active' ? permissionsOf(tenant.roles, member.roles) : new Set<string>();
-    const beyond = [...permissions].filter((p) => !held.has(p));
-    if (beyond.length) throw AccessErrors.grantExceeds(beyond.sort());
+    const wanted = [...permissions];
+    const beyond = wanted.filter((p) => !held.has(p));
+    if (beyond.length) await this.refuse(tenantId, actor, AccessErrors.grantExceeds(beyond.sort()), { permissions: wanted.sort() });
   }
 
   async listRoles(tenantId: string): Promise<RoleSummary[]> {

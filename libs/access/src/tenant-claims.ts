@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AccountExtensions, type TenantClaims, type TenantClaimsSource } from '@user-engine/account';
-import type { Principal } from '@user-engine/kernel';
+import { AuditLog, type Principal } from '@user-engine/kernel';
 import { TenancyErrors } from '@user-engine/tenancy';
 import { AuthorizationFacts } from './authorization-facts';
 import { AccessFacade } from './access-facade';
@@ -16,6 +16,7 @@ export class TenantTokenClaims implements TenantClaimsSource, OnModuleInit {
     private readonly facts: AuthorizationFacts,
     private readonly facade: AccessFacade,
     private readonly extensions: AccountExtensions,
+    private readonly audit: AuditLog,
   ) {}
 
   onModuleInit(): void {
@@ -26,8 +27,19 @@ export class TenantTokenClaims implements TenantClaimsSource, OnModuleInit {
     const tenant = await this.facts.tenant(tenantId);
     const granted =
       tenant.status === null || tenant.status === 'deleted' ? undefined : await this.facade.permissionsOf(tenantId, principal.userId);
-    if (!granted) throw TenancyErrors.notFound();
-    if (tenant.status === 'suspended') throw TenancyErrors.suspended();
+    if (!granted || tenant.status === 'suspended') {
+      // In the platform trail: a refusal must not reveal (or write into) a tenant the caller is not in.
+      await this.audit.append(
+        {
+          actor: { type: 'user', id: principal.userId },
+          action: 'auth.tenant_token.refused',
+          outcome: 'denied',
+          data: { tenant_id: tenantId, reason: granted ? 'tenant_suspended' : 'not_an_active_member' },
+        },
+        { separate: true },
+      );
+      throw granted ? TenancyErrors.suspended() : TenancyErrors.notFound();
+    }
     return { tid: tenantId, roles: granted.roles, scp: granted.permissions, plan: null };
   }
 }

@@ -2,7 +2,7 @@
 export * from './tenancy.module';
 export * from './tenancy.config';
 export { TenantRolePolicy, TENANCY_CHANGES } from './tenant-role-policy';
-export type { RoleSummary } from './tenant-role-policy';
+export type { AssignmentInput, RoleSummary } from './tenant-role-policy';
 export { OWNER_ROLE } from './domain/membership-status';
 export type { MembershipStatus, TenantStatus } from './domain/membership-status';
 export type { MemberView, TenantView } from './queries/views';

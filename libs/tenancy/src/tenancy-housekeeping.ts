@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { TenantErased } from '@user-engine/contracts';
-import { ChangeFeed, OutboxPublisher, PeriodicJob, queryRows, Scopes, UnitOfWork } from '@user-engine/kernel';
+import { AuditLog, ChangeFeed, OutboxPublisher, PeriodicJob, queryRows, Scopes, UnitOfWork } from '@user-engine/kernel';
 import { tenancyConfig, type TenancyConfig } from './tenancy.config';
 import { TENANCY_CHANGES } from './tenant-role-policy';
 
@@ -18,6 +18,7 @@ export class TenancyHousekeeping implements OnApplicationBootstrap, BeforeApplic
     private readonly uow: UnitOfWork,
     private readonly outbox: OutboxPublisher,
     private readonly changes: ChangeFeed,
+    private readonly audit: AuditLog,
     @Inject(tenancyConfig.KEY) config: TenancyConfig,
   ) {
     this.job = new PeriodicJob('tenant erasure', config.erasureInterval, () => this.eraseExpired().then(() => undefined), this.logger);
@@ -51,6 +52,14 @@ export class TenancyHousekeeping implements OnApplicationBootstrap, BeforeApplic
           payload: { tenant_id, erased_at: at },
         });
         await this.changes.changed(TENANCY_CHANGES, tenant_id);
+        // The trail outlives the tenant's data: its last entry says why the rest is gone.
+        await this.audit.append({
+          tenantId: tenant_id,
+          actor: { type: 'system', id: 'tenant-erasure' },
+          action: 'tenant.erased',
+          outcome: 'success',
+          resource: { type: 'tenant', id: tenant_id },
+        });
       }
       if (erased.length) this.logger.log(`erased ${erased.length} deleted tenant(s)`);
       return erased.map((r) => r.tenant_id);

@@ -12,18 +12,24 @@ export interface RoleSummary {
  * *bindings* (on the membership, so the last-owner rule holds in one transaction) but not what a
  * role is. The access module provides the implementation; tenancy never imports it.
  */
+export interface AssignmentInput {
+  tenantId: string;
+  actor: Pick<Principal, 'userId'>;
+  roles: readonly string[];
+  /** The current roles of the member whose roles change, if any. */
+  targetRoles?: readonly string[];
+}
+
 export abstract class TenantRolePolicy {
   /**
-   * Refuses (with a DomainError) unless `actor` may give `roles` in `tenantId` — to a member whose
-   * current roles are `targetRoles`, if any: every role exists, the actor holds every permission
-   * they grant and every permission the target holds, and only owners touch owners.
+   * Refuses (with a DomainError, and audited) unless `actor` may give `roles` in `tenantId` — to a
+   * member whose current roles are `targetRoles`, if any: every role exists, the actor holds every
+   * permission they grant and every permission the target holds, and only owners touch owners.
    */
-  abstract assertAssignable(input: {
-    tenantId: string;
-    actor: Principal;
-    roles: readonly string[];
-    targetRoles?: readonly string[];
-  }): Promise<void>;
+  abstract assertAssignable(input: AssignmentInput): Promise<void>;
+
+  /** The same rules as a yes/no (unknown roles still throw): whether an earlier grant still stands. */
+  abstract canAssign(input: AssignmentInput): Promise<boolean>;
 
   /** The roles of the tenant (built-in and custom). */
   abstract listRoles(tenantId: string): Promise<RoleSummary[]>;

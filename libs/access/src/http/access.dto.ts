@@ -5,16 +5,16 @@ import {
   ArrayUnique,
   IsArray,
   IsIn,
+  IsObject,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Matches,
   MaxLength,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { PageQueryDto, PERMISSION_KEY, OmitOrValid, SingleLine, Trimmed } from '@user-engine/kernel';
+import { IsId, OmitOrValid, PageQueryDto, PERMISSION_KEY, SingleLine, Trimmed } from '@user-engine/kernel';
 
 const ROLE_KEY = /^[a-z][a-z0-9-]{1,47}$/;
 const PERMISSION_MESSAGE = 'must be a permission (resource:action)';
@@ -132,7 +132,7 @@ export class ResourceDto {
   type!: 'user';
 
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsId()
   id!: string;
 }
 
@@ -144,11 +144,12 @@ export class AuthzCheckDto {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Whose access to check (default: yours; others need members:read).' })
   @IsOptional()
-  @IsUUID()
+  @IsId()
   user_id?: string;
 
   @ApiPropertyOptional({ type: ResourceDto, description: 'The member the action would target.' })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => ResourceDto)
   resource?: ResourceDto;
@@ -161,7 +162,7 @@ export class DecisionResponse {
 
 export class TenantTokenDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsId()
   tenant_id!: string;
 }
 
@@ -193,7 +194,7 @@ export class ReasonDto {
 
 export class GrantOperatorDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsId()
   user_id!: string;
 }
 

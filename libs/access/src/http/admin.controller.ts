@@ -95,7 +95,7 @@ export class AdminController {
     description: 'Only operators can; the first one comes from `cli bootstrap-admin`.',
   })
   @ApiCreatedResponse({ type: OperatorListResponse })
-  @ApiProblems(INVALID, [404, 'ACCOUNT.USER_NOT_FOUND'], [409, 'ACCESS.ALREADY_OPERATOR'])
+  @ApiProblems(INVALID, [404, 'ACCOUNT.USER_NOT_FOUND'], [409, 'ACCESS.ALREADY_OPERATOR', 'ACCESS.USER_NOT_ACTIVE'])
   async grant(
     @Body() body: GrantOperatorDto,
     @CurrentPrincipal() principal: Principal,
@@ -104,6 +104,7 @@ export class AdminController {
     const userId = body.user_id.toLowerCase();
     const user = await this.queries.execute<GetUser, UserView | undefined>(new GetUser(userId));
     if (!user || user.status === 'deleted') throw AccessErrors.userNotFound();
+    if (user.status !== 'active') throw AccessErrors.userNotActive();
     await this.commands.execute(new GrantPlatformRole(userId, principal, client));
     return this.operators();
   }

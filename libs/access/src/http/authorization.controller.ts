@@ -7,6 +7,7 @@ import {
   type ClientInfo,
   CurrentClient,
   CurrentPrincipal,
+  KernelErrors,
   ParseUuidPipe,
   PermissionCatalog,
   type Principal,
@@ -39,7 +40,7 @@ export class AuthorizationController {
   ) {}
 
   @Get('v1/permissions')
-  @Authenticated()
+  @Authenticated({ tenantTokens: true })
   @ApiOperation({
     summary: 'The permission catalog',
     description: 'Every permission the mounted modules declare, with the lowest built-in role holding it.',
@@ -75,6 +76,12 @@ export class AuthorizationController {
   ): Promise<Decision> {
     const subject = body.user_id?.toLowerCase();
     if (subject && subject !== principal.userId) {
+      // Members may learn what others can do in their tenant, not who administers the platform.
+      if (this.catalog.get(body.permission)?.scope === 'platform') {
+        throw KernelErrors.validation([
+          { path: 'permission', message: 'only tenant permissions can be checked for another user', rule: 'tenantPermission' },
+        ]);
+      }
       // Asking about someone else is reading members: decided (and a refusal audited) like a route.
       await this.authorizer.authorize({ principal, requirement: { kind: 'tenant', permission: 'members:read' }, tenantId, ...client });
     }
@@ -95,7 +102,7 @@ export class AuthorizationController {
     description: 'For an active membership of an active tenant: tid, roles, scp (effective permissions) and plan, in the same session.',
   })
   @ApiOkResponse({ type: TenantTokenResponse })
-  @ApiProblems(INVALID, [403, 'TENANCY.TENANT_SUSPENDED'], [404, 'TENANCY.NOT_FOUND'])
+  @ApiProblems(INVALID, [403, 'TENANCY.TENANT_SUSPENDED', 'AUTHZ.TENANT_TOKEN'], [404, 'TENANCY.NOT_FOUND'])
   async tenantToken(@Body() body: TenantTokenDto, @CurrentPrincipal() principal: Principal): Promise<TenantTokenResponse> {
     const tenant = await this.claims.claimsFor(principal, body.tenant_id.toLowerCase());
     const accessToken = await this.tokens.issue({

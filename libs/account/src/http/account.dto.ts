@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Trimmed } from '@user-engine/kernel';
-import { IsEmail, IsOptional, IsString, IsUUID, Length, MaxLength, MinLength } from 'class-validator';
+import { IsId, Trimmed } from '@user-engine/kernel';
+import { IsEmail, IsOptional, IsString, Length, MaxLength, MinLength } from 'class-validator';
 
 // Passwords are checked by the password policy (length, blocklist) with its own codes; the DTOs
 // only bound the input so nothing unbounded reaches the hash.
@@ -64,7 +64,7 @@ export class LoginDto {
     description: 'Sign in to this tenant: the access token is tenant-scoped (tid, roles, scp, plan).',
   })
   @IsOptional()
-  @IsUUID()
+  @IsId()
   tenant_id?: string;
 }
 

@@ -108,7 +108,7 @@ export class AuthController {
     return result.pair;
   }
 
-  @Authenticated()
+  @Authenticated({ tenantTokens: true })
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth()

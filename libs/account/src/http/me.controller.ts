@@ -42,7 +42,7 @@ const INVALID = [400, 'KERNEL.VALIDATION_FAILED', 'KERNEL.MALFORMED_JSON'] as [n
 
 @ApiTags('me')
 @ApiBearerAuth()
-@ApiProblems(TOKEN_PROBLEMS)
+@ApiProblems(TOKEN_PROBLEMS, [403, 'AUTHZ.TENANT_TOKEN'])
 @Authenticated()
 @Controller('v1/me')
 export class MeController {
@@ -53,6 +53,7 @@ export class MeController {
   ) {}
 
   @Get()
+  @Authenticated({ tenantTokens: true })
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiOkResponse({ type: MeResponse })
   @ApiProblems([404, 'ACCOUNT.USER_NOT_FOUND'])
@@ -70,7 +71,7 @@ export class MeController {
       'Personal data is scrubbed, credentials and sessions removed; a tombstone remains. Emits user.deleted. Needs a recent sign-in (ACCOUNT_REAUTH_MAX_AGE).',
   })
   @ApiNoContentResponse()
-  @ApiProblems([403, 'AUTH.REAUTHENTICATION_REQUIRED'], [409, 'TENANCY.LAST_OWNER'])
+  @ApiProblems([403, 'AUTH.REAUTHENTICATION_REQUIRED'], [409, 'TENANCY.LAST_OWNER', 'ACCESS.LAST_OPERATOR'])
   async deleteMe(@CurrentPrincipal() principal: Principal, @CurrentClient() client: ClientInfo): Promise<void> {
     // Before the account's own transaction: the guards read other modules' data in their own scopes.
     await this.extensions.assertDeletable(principal.userId);

@@ -89,8 +89,13 @@ export class AuditLog implements OnApplicationBootstrap, BeforeApplicationShutdo
       (chain_id, id, tenant_id, occurred_at, actor_type, actor_id, action, outcome, resource_type, resource_id, request_id, ip, user_agent, data)
       VALUES ($1, $2, $3, clock_timestamp(), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
     const scope = this.uow.scope;
-    if (!scope || options.separate) {
-      await this.uow.runSeparately(tenantId ? Scopes.tenant(tenantId) : Scopes.platform, (m) => m.query(sql, params));
+    const separately = () => this.uow.runSeparately(tenantId ? Scopes.tenant(tenantId) : Scopes.platform, (m) => m.query(sql, params));
+    if (!scope) {
+      await separately();
+    } else if (options.separate) {
+      // Written once the surrounding transaction has ended (its rollback does not take the entry
+      // with it), so the request never waits for a second connection while holding one.
+      await this.uow.afterEnd(separately);
     } else if (scope.kind === 'platform' || tenantId === null || (scope.kind === 'tenant' && scope.tenantId === tenantId)) {
       // Platform-chain entries may be appended by the application role from any scope.
       await this.uow.manager.query(sql, params);

@@ -13,8 +13,11 @@ export const ACCESS_REQUIREMENT = 'kernel:access-requirement';
  * `@Public()` is refused (deny by default) and fails the route-declaration test.
  */
 export type AccessRequirement =
-  /** Any signed-in user, acting on their own account. */
-  | { readonly kind: 'authenticated' }
+  /**
+   * Any signed-in user, acting on their own account. Tenant-scoped tokens are refused unless
+   * `tenantTokens` (a token issued for one tenant must not manage the account or mint other tokens).
+   */
+  | { readonly kind: 'authenticated'; readonly tenantTokens?: boolean }
   /** A permission in the tenant named by the route's `{tenant_id}`. */
   | {
       readonly kind: 'tenant';
@@ -29,9 +32,12 @@ export type AccessRequirement =
   /** A platform permission (held by platform operators only). */
   | { readonly kind: 'platform'; readonly permission: string };
 
-/** The route needs a signed-in user and nothing more (their own account, their own tenants). */
-export const Authenticated = (): MethodDecorator & ClassDecorator =>
-  SetMetadata(ACCESS_REQUIREMENT, { kind: 'authenticated' } satisfies AccessRequirement);
+/**
+ * The route needs a signed-in user and nothing more (their own account, their own tenants), with an
+ * unscoped token — or any token with `{ tenantTokens: true }` (reading who you are, signing out).
+ */
+export const Authenticated = (options: { tenantTokens?: boolean } = {}): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_REQUIREMENT, { kind: 'authenticated', ...options } satisfies AccessRequirement);
 
 /** The route needs `permission` in the tenant of its `{tenant_id}` path parameter. */
 export const RequirePermission = (
@@ -105,12 +111,23 @@ export const AccessErrors = {
     }),
   noAuthorizer: () => new DomainError('forbidden', 'AUTHZ.FORBIDDEN', 'No authorization is configured for this route.'),
   undeclared: () => new DomainError('forbidden', 'AUTHZ.FORBIDDEN', 'This route declares no access rule and is refused.'),
+  tenantToken: () =>
+    new DomainError('forbidden', 'AUTHZ.TENANT_TOKEN', "A tenant-scoped token cannot do this: use the session's unscoped access token.", {
+      extensions: { reason: 'tenant_scoped_token' },
+    }),
 };
 
-/** The route's declared requirement (method first, then controller), or `public`. */
-export function requirementOf(reflector: Reflector, targets: [Function, Function]): AccessRequirement | 'public' | undefined {
-  if (reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets)) return 'public';
-  return reflector.getAllAndOverride<AccessRequirement | undefined>(ACCESS_REQUIREMENT, targets);
+/**
+ * The route's declared rule: the method's own (a requirement or `@Public()`) wins over its
+ * controller's, so a public controller cannot silently open a method that demands a permission.
+ */
+export function requirementOf(reflector: Reflector, [handler, controller]: [Function, Function]): AccessRequirement | 'public' | undefined {
+  for (const target of [handler, controller]) {
+    const requirement = reflector.get<AccessRequirement | undefined>(ACCESS_REQUIREMENT, target);
+    if (requirement) return requirement;
+    if (reflector.get<boolean | undefined>(IS_PUBLIC, target)) return 'public';
+  }
+  return undefined;
 }
 
 /**
@@ -132,7 +149,10 @@ export class AccessGuard implements CanActivate {
     const principal = await this.gate.authenticate(request);
     request.user = principal;
     if (!requirement) throw AccessErrors.undeclared();
-    if (requirement.kind === 'authenticated') return true;
+    if (requirement.kind === 'authenticated') {
+      if (principal.tenantId && !requirement.tenantTokens) throw AccessErrors.tenantToken();
+      return true;
+    }
     const params = (request.params ?? {}) as Record<string, string | undefined>;
     const target = requirement.kind === 'tenant' && requirement.target ? params[requirement.target]?.toLowerCase() : undefined;
     // Guards run before pipes: a malformed target id is the client's mistake, reported as such.

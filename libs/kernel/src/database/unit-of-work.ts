@@ -23,6 +23,8 @@ interface ActiveTransaction {
   scope: Scope;
   /** Run once the outermost transaction has committed (never after a rollback). */
   afterCommit: (() => Promise<void> | void)[];
+  /** Run once the outermost transaction has ended, committed or rolled back. */
+  afterEnd: (() => Promise<void> | void)[];
 }
 
 const TX_KEY = Symbol('kernel.transaction');
@@ -109,17 +111,29 @@ export class UnitOfWork {
     }
     // A child context per transaction: concurrent transactions in one request never share a manager.
     const afterCommit: ActiveTransaction['afterCommit'] = [];
-    const result = await this.cls.run({ ifNested: 'inherit' }, () =>
-      this.dataSource.transaction(async (manager) => {
-        await applyScope(manager, scope);
-        this.cls.set(TX_KEY, { manager, scope, afterCommit } satisfies ActiveTransaction);
+    const afterEnd: ActiveTransaction['afterEnd'] = [];
+    let result: T;
+    try {
+      result = await this.cls.run({ ifNested: 'inherit' }, () =>
+        this.dataSource.transaction(async (manager) => {
+          await applyScope(manager, scope);
+          this.cls.set(TX_KEY, { manager, scope, afterCommit, afterEnd } satisfies ActiveTransaction);
+          try {
+            return await work(manager);
+          } finally {
+            this.cls.set(TX_KEY, undefined);
+          }
+        }),
+      );
+    } finally {
+      for (const callback of afterEnd) {
         try {
-          return await work(manager);
-        } finally {
-          this.cls.set(TX_KEY, undefined);
+          await callback();
+        } catch (err) {
+          this.logger.error(`after-transaction action failed: ${(err as Error).message}`);
         }
-      }),
-    );
+      }
+    }
     for (const callback of afterCommit) {
       try {
         await callback();
@@ -129,6 +143,17 @@ export class UnitOfWork {
       }
     }
     return result;
+  }
+
+  /**
+   * Schedules `action` for after the current transaction ends, whether it commits or rolls back —
+   * for records that must survive a failing operation without holding a second pooled connection
+   * while the first is busy (a refusal's audit entry). Outside a transaction it runs at once.
+   */
+  async afterEnd(action: () => Promise<void> | void): Promise<void> {
+    const tx = this.current();
+    if (tx) tx.afterEnd.push(action);
+    else await action();
   }
 
   /**

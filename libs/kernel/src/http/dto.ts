@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { Matches, ValidateIf } from 'class-validator';
+import { Matches, ValidateBy, ValidateIf } from 'class-validator';
+import { isUuid } from '../ids/uuid';
 
 /** Trims a string field before validation (emails, names); other values pass unchanged. */
 export const Trimmed = (): PropertyDecorator =>
@@ -14,3 +15,10 @@ export const SingleLine = (): PropertyDecorator =>
  * the field cannot be cleared (class-validator's IsOptional lets null through).
  */
 export const OmitOrValid = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);
+
+/** A UUID as the kernel accepts ids (versions 1–8, RFC 4122 variant): what path parameters and scopes take. */
+export const IsId = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isUuid',
+    validator: { validate: (value: unknown) => isUuid(value), defaultMessage: (args) => `${args?.property ?? 'value'} must be a UUID` },
+  });

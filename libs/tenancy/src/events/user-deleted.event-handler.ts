@@ -3,8 +3,9 @@ import { IntegrationEventHandler, queryRows, UnitOfWork } from '@user-engine/ker
 import { TenancyJournal } from '../tenancy-journal';
 
 /**
- * An erased account leaves every tenant: its memberships go (with `membership.removed`), and open
- * invitations it sent stay valid — they are the tenant's, not the user's.
+ * An erased account leaves every tenant: its memberships go (with `membership.removed`, audited in
+ * each tenant). Invitations it sent stop working with it: an invitation is accepted only while its
+ * inviter can still grant its roles.
  */
 @IntegrationEventHandler(UserDeleted, { name: 'tenancy.user-deleted', scope: 'platform' })
 export class UserDeletedHandler {

@@ -25,12 +25,15 @@ const CSV_COLUMNS: (keyof AuditEntryView)[] = [
   'data',
 ];
 
-/** RFC 4180 field; a leading formula character is neutralised so a spreadsheet never evaluates it. */
+/**
+ * RFC 4180 field, always quoted (a spreadsheet splitting on `;` must not see a cell start inside
+ * it); a leading formula character is neutralised so a spreadsheet never evaluates it.
+ */
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   let s = typeof value === 'object' ? JSON.stringify(value) : String(value);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return `"${s.replace(/"/g, '""')}"`;
 }
 
 const filterOf = (q: AuditQueryDto | AuditExportQueryDto) => ({

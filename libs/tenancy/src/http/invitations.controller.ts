@@ -102,7 +102,7 @@ export class InvitationsController {
 
 @ApiTags('invitations')
 @ApiBearerAuth()
-@ApiProblems(TOKEN_PROBLEMS)
+@ApiProblems(TOKEN_PROBLEMS, [403, 'AUTHZ.TENANT_TOKEN'])
 @Controller('v1/invitations')
 export class InvitationAcceptController {
   constructor(private readonly commands: CommandBus) {}

@@ -9,13 +9,12 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
-  IsUUID,
   Length,
   Matches,
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { PageQueryDto, OmitOrValid, SingleLine, Trimmed } from '@user-engine/kernel';
+import { IsId, OmitOrValid, PageQueryDto, SingleLine, Trimmed } from '@user-engine/kernel';
 
 export const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const ROLE_KEY_PATTERN = /^[a-z][a-z0-9-]{1,47}$/;
@@ -231,7 +230,7 @@ export class DiagnosticsResponse {
 export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Entries by this actor.' })
   @IsOptional()
-  @IsUUID()
+  @IsId()
   actor_id?: string;
 
   @ApiPropertyOptional({ example: 'membership.*', description: 'An action, or a prefix ending in `.*`.' })
@@ -258,7 +257,7 @@ export class AuditExportQueryDto {
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID()
+  @IsId()
   actor_id?: string;
 
   @ApiPropertyOptional({ example: 'membership.*' })

@@ -31,7 +31,7 @@ import { CreateTenantDto, DiagnosticsResponse, MyTenantListResponse, TenantRespo
 
 @ApiTags('tenants')
 @ApiBearerAuth()
-@ApiProblems(TOKEN_PROBLEMS)
+@ApiProblems(TOKEN_PROBLEMS, [403, 'AUTHZ.TENANT_TOKEN'])
 @Controller('v1/tenants')
 export class TenantsController {
   constructor(

@@ -1,4 +1,5 @@
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
+import { GetUsersByIds, type UserView } from '@user-engine/account';
 import { AuditLog, ChangeFeed } from '@user-engine/kernel';
 import { AccessErrors } from '../../access.errors';
 import { PLATFORM_OPERATOR } from '../../access.permissions';
@@ -18,11 +19,21 @@ export class GrantPlatformRoleHandler implements ICommandHandler<GrantPlatformRo
     private readonly roles: PlatformRolesRepository,
     private readonly audit: AuditLog,
     private readonly changes: ChangeFeed,
+    private readonly queries: QueryBus,
   ) {}
+
+  /** Whether any operator can still act: holders whose accounts are active. */
+  private async usableOperators(): Promise<number> {
+    const ids = (await this.roles.holders(PLATFORM_OPERATOR)).map((h) => h.user_id);
+    if (!ids.length) return 0;
+    const users = await this.queries.execute<GetUsersByIds, UserView[]>(new GetUsersByIds(ids));
+    return users.filter((u) => u.status === 'active').length;
+  }
 
   async execute(c: GrantPlatformRole): Promise<void> {
     await this.roles.lock();
-    if (c.bootstrap && (await this.roles.holders(PLATFORM_OPERATOR)).length) throw new OperatorsExist();
+    // The bootstrap also recovers a platform whose operators' accounts are all suspended or gone.
+    if (c.bootstrap && (await this.usableOperators()) > 0) throw new OperatorsExist();
     if (!(await this.roles.grant(c.userId, PLATFORM_OPERATOR, c.actor?.userId ?? null))) throw AccessErrors.alreadyOperator();
     await this.audit.append({
       actor: c.actor ? { type: 'user', id: c.actor.userId } : { type: 'system', id: 'cli:bootstrap-admin' },

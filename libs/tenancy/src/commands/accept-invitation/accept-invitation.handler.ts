@@ -1,7 +1,7 @@
 import { CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { GetUser, type UserView } from '@user-engine/account';
 import { MembershipAdded } from '@user-engine/contracts';
-import { hashSecureToken, queryRows, Scopes, UnitOfWork } from '@user-engine/kernel';
+import { AuditLog, hashSecureToken, queryRows, Scopes, UnitOfWork } from '@user-engine/kernel';
 import { InvitationsRepository } from '../../persistence/invitations.repository';
 import { MembershipsRepository } from '../../persistence/memberships.repository';
 import { TenantsRepository } from '../../persistence/tenants.repository';
@@ -25,6 +25,7 @@ export class AcceptInvitationHandler implements ICommandHandler<AcceptInvitation
     private readonly invitations: InvitationsRepository,
     private readonly policy: TenantRolePolicy,
     private readonly journal: TenancyJournal,
+    private readonly audit: AuditLog,
   ) {}
 
   async execute(c: AcceptInvitation): Promise<AcceptedInvitation> {
@@ -46,16 +47,37 @@ export class AcceptInvitationHandler implements ICommandHandler<AcceptInvitation
         throw TenancyErrors.invitationInvalid();
       }
       // Only the owner of the invited address, proven by verification, may take the seat.
-      if (!user.email_verified || user.email !== invitation.email) throw TenancyErrors.invitationEmailMismatch();
+      if (!user.email_verified || user.email !== invitation.email) {
+        await this.audit.append(
+          {
+            tenantId,
+            actor: { type: 'user', id: user.id },
+            action: 'invitation.accept_refused',
+            outcome: 'denied',
+            resource: { type: 'invitation', id: invitation.id },
+            ip: c.client.ip,
+            userAgent: c.client.userAgent,
+            data: { reason: 'email_mismatch' },
+          },
+          { separate: true },
+        );
+        throw TenancyErrors.invitationEmailMismatch();
+      }
       if (await this.memberships.find(tenantId, user.id)) throw TenancyErrors.alreadyMember();
       // A custom role deleted since the invitation was sent is not granted; viewer is the floor.
       const known = new Set((await this.policy.listRoles(tenantId)).map((r) => r.key));
-      const roles = invitation.roles.filter((r) => known.has(r));
+      const kept = invitation.roles.filter((r) => known.has(r));
+      const roles = kept.length ? kept : ['viewer'];
+      // An invitation carries its inviter's authority: one who can no longer grant these roles
+      // (suspended, removed, demoted) cannot bring anyone in with them.
+      if (!(await this.policy.canAssign({ tenantId, actor: { userId: invitation.invited_by }, roles }))) {
+        throw TenancyErrors.invitationInvalid();
+      }
       const row = await this.memberships.insert({
         tenantId,
         userId: user.id,
         email: invitation.email,
-        roles: roles.length ? roles : ['viewer'],
+        roles,
         invitedBy: invitation.invited_by,
       });
       await this.invitations.close(tenantId, invitation.id, { accepted_by: user.id });

@@ -8,6 +8,7 @@ import { toInvitationView, type InvitationView } from '../../queries/views';
 import { tenancyConfig, type TenancyConfig } from '../../tenancy.config';
 import { TenancyErrors } from '../../tenancy.errors';
 import { TenancyJournal } from '../../tenancy-journal';
+import { TenantRolePolicy } from '../../tenant-role-policy';
 import { ResendInvitation } from './resend-invitation.command';
 
 @CommandHandler(ResendInvitation)
@@ -17,6 +18,7 @@ export class ResendInvitationHandler implements ICommandHandler<ResendInvitation
     private readonly invitations: InvitationsRepository,
     private readonly mails: InvitationMails,
     private readonly journal: TenancyJournal,
+    private readonly policy: TenantRolePolicy,
     @Inject(tenancyConfig.KEY) private readonly config: TenancyConfig,
   ) {}
 
@@ -24,6 +26,8 @@ export class ResendInvitationHandler implements ICommandHandler<ResendInvitation
     const tenant = await this.tenants.find(c.tenantId);
     const invitation = await this.invitations.find(c.tenantId, c.invitationId, { lock: true });
     if (!tenant || !invitation || invitation.status !== 'pending') throw TenancyErrors.invitationNotFound();
+    // Re-sending renews the grant: the sender must be able to give these roles now.
+    await this.policy.assertAssignable({ tenantId: c.tenantId, actor: c.actor, roles: invitation.roles });
     const token = newSecureToken();
     const expiresAt = new Date(Date.now() + this.config.invitationTtl);
     const after = await this.invitations.reissue(c.tenantId, c.invitationId, token.hash, expiresAt);
