@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PermissionCatalog, type Principal } from '@user-engine/kernel';
 import { OWNER_ROLE } from '@user-engine/tenancy';
 import { PLATFORM_OPERATOR } from './access.permissions';
-import { AuthorizationFacts } from './authorization-facts';
+import { AuthorizationFacts, type MemberFacts, type TenantFacts } from './authorization-facts';
 import { permissionsOf } from './domain/roles';
 
 /** Who is asking: a signed-in user's token, or (checks for another user) just a user id. */
@@ -37,6 +37,14 @@ export type DenyReason =
 
 export type Decision = { allowed: true; reason: string } | { allowed: false; reason: DenyReason };
 
+/** What one decision reads: platform roles, and for tenant permissions the tenant, the caller's and the target's memberships. */
+interface DecisionFacts {
+  operator: boolean;
+  tenant?: TenantFacts;
+  member?: MemberFacts;
+  target?: MemberFacts;
+}
+
 const deny = (reason: DenyReason): Decision => ({ allowed: false, reason });
 
 /**
@@ -57,19 +65,48 @@ export class AccessFacade {
   }
 
   async check(c: AccessCheck): Promise<Decision> {
+    // Cached facts are read without a single await; only a miss waits for the database.
+    return this.decide(c, this.peekFacts(c) ?? (await this.loadFacts(c)));
+  }
+
+  private peekFacts(c: AccessCheck): DecisionFacts | undefined {
+    const roles = this.facts.peekPlatformRoles(c.principal.userId);
+    if (!roles) return undefined;
+    const operator = roles.has(PLATFORM_OPERATOR);
+    if (!c.tenantId) return { operator };
+    const tenant = this.facts.peekTenant(c.tenantId);
+    const member = this.facts.peekMember(c.tenantId, c.principal.userId);
+    const target = c.resource ? this.facts.peekMember(c.tenantId, c.resource.id) : undefined;
+    if (!tenant || !member || (c.resource && !target)) return undefined;
+    return { operator, tenant, member, target };
+  }
+
+  private async loadFacts(c: AccessCheck): Promise<DecisionFacts> {
+    const operator = (await this.facts.platformRolesOf(c.principal.userId)).has(PLATFORM_OPERATOR);
+    if (!c.tenantId) return { operator };
+    // Every fact is loaded whatever the first one says: refusals take the same time for a tenant
+    // that exists and one that does not.
+    const [tenant, member, target] = await Promise.all([
+      this.facts.tenant(c.tenantId),
+      this.facts.member(c.tenantId, c.principal.userId),
+      c.resource ? this.facts.member(c.tenantId, c.resource.id) : undefined,
+    ]);
+    return { operator, tenant, member, target };
+  }
+
+  /** The decision itself: a pure function of the request and the facts. */
+  private decide(c: AccessCheck, f: DecisionFacts): Decision {
     const entry = c.permission === undefined ? undefined : this.catalog.get(c.permission);
     if (c.permission !== undefined && !entry) return deny('unknown_permission');
-    const operator = await this.isPlatformOperator(c.principal.userId);
     if (entry?.scope === 'platform') {
-      if (!operator) return deny('not_platform_operator');
+      if (!f.operator) return deny('not_platform_operator');
       // Platform administration needs the operator's own session token, never one issued for a tenant.
       return c.principal.tenantId ? deny('token_scope') : { allowed: true, reason: 'platform_operator' };
     }
-    if (!c.tenantId) return deny('no_tenant');
-
-    const tenant = await this.facts.tenant(c.tenantId);
+    const { tenant, member } = f;
+    if (!c.tenantId || !tenant || !member) return deny('no_tenant');
     if (tenant.status === null || tenant.status === 'deleted') return deny('tenant_not_found');
-    if (operator) {
+    if (f.operator) {
       // Operators act in any live tenant (audited like everyone), whatever its facts say; what their
       // token carries (scp, acr) still limits them.
       if (entry && c.principal.tenantId && c.principal.scopes && !c.principal.scopes.includes(entry.key)) return deny('token_scope');
@@ -77,7 +114,6 @@ export class AccessFacade {
       return { allowed: true, reason: 'platform_operator' };
     }
 
-    const member = await this.facts.member(c.tenantId, c.principal.userId);
     // Existence of a tenant is not revealed to non-members: every such refusal reads as "not found".
     if (member.status === null) return deny('not_a_member');
     if (member.status === 'suspended') return deny('membership_suspended');
@@ -86,18 +122,16 @@ export class AccessFacade {
 
     if (!entry) return { allowed: true, reason: 'member' };
     const permission = entry.key;
-    const tenantToken = c.principal.tenantId === c.tenantId;
     if (c.selfAllowed && c.resource?.id === c.principal.userId) return { allowed: true, reason: 'self' };
     const held = permissionsOf(tenant.roles, member.roles);
     if (!held.has(permission)) return deny('missing_permission');
     // A tenant-scoped token carries at most what it was issued with, even if roles grew since.
-    if (tenantToken && c.principal.scopes && !c.principal.scopes.includes(permission)) return deny('token_scope');
+    if (c.principal.tenantId === c.tenantId && c.principal.scopes && !c.principal.scopes.includes(permission)) return deny('token_scope');
     if (entry.acr === 'aal2' && c.principal.acr !== 'aal2') return deny('insufficient_assurance');
-    if (c.resource && c.resource.id !== c.principal.userId && !member.roles.includes(OWNER_ROLE)) {
+    if (c.resource && c.resource.id !== c.principal.userId && !member.roles.includes(OWNER_ROLE) && f.target) {
       // Only owners act on owners, and nobody on a member who holds permissions they lack.
-      const target = await this.facts.member(c.tenantId, c.resource.id);
-      if (target.roles.includes(OWNER_ROLE)) return deny('owner_protected');
-      if ([...permissionsOf(tenant.roles, target.roles)].some((p) => !held.has(p))) return deny('target_exceeds_own_permissions');
+      if (f.target.roles.includes(OWNER_ROLE)) return deny('owner_protected');
+      if ([...permissionsOf(tenant.roles, f.target.roles)].some((p) => !held.has(p))) return deny('target_exceeds_own_permissions');
     }
     const via = member.roles.find((r) => tenant.roles.get(r)?.effective.has(permission));
     return { allowed: true, reason: `role:${via}` };
