@@ -240,4 +240,33 @@ describe('access hardening', () => {
       expect(own.json()).toEqual({ allowed: false, reason: 'not_platform_operator' });
     });
   });
+
+  describe('role changes and assignments are serial', () => {
+    it('a custom role deleted while being assigned: never both (no member keeps a deleted role)', async () => {
+      const { t, db } = ctx;
+      const owner = await signUp(t, db);
+      const tenant = await createTenant(t, owner);
+      const member = await addMember(t, db, tenant, owner);
+      for (let round = 0; round < 5; round++) {
+        const key = `temp-${round}`;
+        expect(
+          (await post(t, `/v1/tenants/${tenant}/roles`, { key, name: 'Temp', permissions: ['tenants:read'] }, owner.accessToken))
+            .statusCode,
+        ).toBe(201);
+        const [assigned, deleted] = await Promise.all([
+          put(t, `/v1/tenants/${tenant}/members/${member.userId}/roles`, { roles: [key] }, owner.accessToken),
+          del(t, `/v1/tenants/${tenant}/roles/${key}`, owner.accessToken),
+        ]);
+        expect([assigned.statusCode, deleted.statusCode].sort()).toEqual(assigned.statusCode === 200 ? [200, 409] : [204, 400]);
+        const [row] = await db.query<{ roles: string[] }>(`SELECT roles FROM tenancy.memberships WHERE tenant_id = $1 AND user_id = $2`, [
+          tenant,
+          member.userId,
+        ]);
+        const exists = (await db.query(`SELECT 1 FROM access.roles WHERE tenant_id = $1 AND key = $2`, [tenant, key])).length === 1;
+        for (const r of row.roles) if (r === key) expect(exists).toBe(true);
+        // Back to viewer for the next round (the role, if still there, is then unused).
+        await put(t, `/v1/tenants/${tenant}/members/${member.userId}/roles`, { roles: ['viewer'] }, owner.accessToken);
+      }
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AuditLog, type DomainError, type Principal } from '@user-engine/kernel';
+import { AuditLog, type DomainError, type Principal, UnitOfWork } from '@user-engine/kernel';
+import { RolesRepository } from './persistence/roles.repository';
 import { type AssignmentInput, OWNER_ROLE, type RoleSummary, TenantRolePolicy } from '@user-engine/tenancy';
 import { AccessErrors } from './access.errors';
 import { AccessFacade } from './access-facade';
@@ -17,6 +18,8 @@ export class AccessRolePolicy extends TenantRolePolicy {
     private readonly facts: AuthorizationFacts,
     private readonly facade: AccessFacade,
     private readonly audit: AuditLog,
+    private readonly roles: RolesRepository,
+    private readonly uow: UnitOfWork,
   ) {
     super();
   }
@@ -51,6 +54,8 @@ export class AccessRolePolicy extends TenantRolePolicy {
   }
 
   private async refusalOf(input: AssignmentInput): Promise<DomainError | undefined> {
+    // Inside the assigning transaction: the role set stays as validated until it commits.
+    if (this.uow.active) await this.roles.lock(input.tenantId);
     const tenant = await this.facts.tenant(input.tenantId);
     const unknown = input.roles.filter((r) => !tenant.roles.has(r));
     if (unknown.length) throw AccessErrors.unknownRole(unknown);

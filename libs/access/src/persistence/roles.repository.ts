@@ -17,9 +17,17 @@ export class RolesRepository {
     return queryRows<RoleRow>(this.uow.manager, `SELECT * FROM access.roles WHERE tenant_id = $1 ORDER BY key`, [tenantId]);
   }
 
-  /** Locks the tenant's role set: role changes of one tenant are serial, so cycle checks hold. */
-  async lockAll(tenantId: string): Promise<RoleRow[]> {
+  /**
+   * Locks the tenant's role set until the transaction ends: role changes of one tenant are serial
+   * (cycle checks hold), and so are they with role assignments (a role cannot be deleted while a
+   * concurrent assignment of it commits).
+   */
+  async lock(tenantId: string): Promise<void> {
     await this.uow.manager.query(`SELECT pg_advisory_xact_lock(hashtext('access.roles:' || $1))`, [tenantId]);
+  }
+
+  async lockAll(tenantId: string): Promise<RoleRow[]> {
+    await this.lock(tenantId);
     return this.list(tenantId);
   }
 

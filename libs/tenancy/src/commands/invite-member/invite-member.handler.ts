@@ -26,10 +26,11 @@ export class InviteMemberHandler implements ICommandHandler<InviteMember, Invita
 
   async execute(c: InviteMember): Promise<InvitationView> {
     const roles = [...new Set(c.roles)].sort();
-    await this.policy.assertAssignable({ tenantId: c.tenantId, actor: c.actor, roles });
-    // The tenant row lock orders this against accepts and other invitations of the tenant.
+    // The tenant row first (as every membership change takes it), then the role rules: one lock
+    // order for all, and this orders the invitation against accepts and other invitations.
     const tenant = await this.tenants.find(c.tenantId, { lock: true });
     if (!tenant || tenant.status !== 'active') throw TenancyErrors.notFound();
+    await this.policy.assertAssignable({ tenantId: c.tenantId, actor: c.actor, roles });
     if (await this.memberships.findByEmail(c.tenantId, c.email)) throw TenancyErrors.alreadyMember();
     const open = await this.invitations.findPendingByEmail(c.tenantId, c.email);
     if (open && invitationStatus(open) === 'pending') throw TenancyErrors.alreadyInvited();
