@@ -69,4 +69,15 @@ describe('account races', () => {
     const started = await startTestApp(ctx.db, { env: { ACCOUNT_PASSWORD_PEPPER: 'another-pepper-that-is-long-enough-0123456789' } });
     await started.close();
   });
+
+  it('logins succeeding and failing at once from one address never fail the server (the shared IP counter comes and goes)', async () => {
+    const users = await Promise.all(Array.from({ length: 6 }, () => signUp(ctx.t, ctx.db)));
+    for (let round = 0; round < 10; round++) {
+      const results = await Promise.all([
+        ...users.map((u) => post(ctx.t, '/v1/auth/login', { email: u.email, password: u.password })),
+        ...users.slice(0, 3).map((u) => post(ctx.t, '/v1/auth/login', { email: u.email, password: 'not the password at all' })),
+      ]);
+      expect(results.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 401, 401, 401]);
+    }
+  });
 });

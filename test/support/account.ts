@@ -68,7 +68,7 @@ export async function smtpToken(smtp: TestSmtp, email: string, kind: string): Pr
 
 /** The server's last error log lines, so that a failed set-up step in CI says why. */
 export function serverErrors(t: TestApp): string {
-  const errors = t.logs.filter((l) => typeof l.level === 'number' && l.level >= 50).slice(-3);
+  const errors = t.logs.filter((l) => l.level === 'error' || l.level === 'fatal').slice(-3);
   return errors.length ? `\nserver errors: ${JSON.stringify(errors)}` : '';
 }
 

@@ -48,17 +48,16 @@ export class PostgresLoginThrottleStore extends LoginThrottleStore {
 
   attempt(keys: readonly ThrottleKey[], s: ThrottleSettings): Promise<AttemptVerdict> {
     return this.run(async (m) => {
-      const names = keys.map((k) => k.key);
-      await m.query(
-        `INSERT INTO account.login_throttle (key, failures, window_started_at) SELECT k, 0, now() FROM unnest($1::text[]) k
-         ON CONFLICT (key) DO NOTHING`,
-        [names],
-      );
-      // Rows locked in key order: concurrent attempts on the same keys queue here, never deadlock.
+      // Sorted, so concurrent attempts on overlapping keys lock in the same order and never deadlock.
+      const names = keys.map((k) => k.key).sort();
+      // One statement creates the missing counters and locks them all: an INSERT … DO NOTHING
+      // followed by a SELECT … FOR UPDATE missed a row that a concurrent success deleted in between.
       const rows = await queryRows<Row>(
         m,
-        `SELECT key, failures, window_started_at, blocked_until, now() AS now FROM account.login_throttle
-          WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE`,
+        `INSERT INTO account.login_throttle AS t (key, failures, window_started_at)
+         SELECT k, 0, now() FROM unnest($1::text[]) k
+         ON CONFLICT (key) DO UPDATE SET updated_at = t.updated_at
+         RETURNING t.key, t.failures, t.window_started_at, t.blocked_until, now() AS now`,
         [names],
       );
       const now = rows[0].now.getTime();
