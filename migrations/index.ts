@@ -6,6 +6,7 @@ import { AuditPlatformAppend1795400000001 } from './1795400000001-audit-platform
 import { Tenancy1795500000000 } from './1795500000000-tenancy';
 import { Access1795500000001 } from './1795500000001-access';
 import { AccountUserSearch1795500000002 } from './1795500000002-account-user-search';
+import { Applications1795600000000 } from './1795600000000-applications';
 
 /** One ordered sequence for all modules. Append only; never reorder or edit an applied migration. */
 export const MIGRATIONS: readonly MigrationClass[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly MigrationClass[] = [
   Tenancy1795500000000,
   Access1795500000001,
   AccountUserSearch1795500000002,
+  Applications1795600000000,
 ];

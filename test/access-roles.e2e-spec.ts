@@ -107,6 +107,8 @@ describe('access: permission catalog and roles', () => {
         'members:invite',
         'members:manage',
         'members:read',
+        'platform:applications.manage',
+        'platform:applications.read',
         'platform:operators.manage',
         'platform:tenants.manage',
         'platform:tenants.read',

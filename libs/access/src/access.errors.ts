@@ -56,6 +56,14 @@ export const AccessErrors = {
       extensions: { reason: 'target_exceeds_own_permissions' },
     }),
   userNotFound: () => new DomainError('not_found', 'ACCOUNT.USER_NOT_FOUND', 'No such user.'),
+  applicationKeyTaken: () =>
+    new DomainError(
+      'conflict',
+      'ACCESS.APPLICATION_KEY_TAKEN',
+      'An application with this key is registered.',
+      field('key', 'key is taken', 'ACCESS.APPLICATION_KEY_TAKEN'),
+    ),
+  applicationNotFound: () => new DomainError('not_found', 'ACCESS.APPLICATION_NOT_FOUND', 'No such application.'),
   userNotActive: () =>
     new DomainError('conflict', 'ACCESS.USER_NOT_ACTIVE', 'Only an active, verified account can become a platform operator.'),
   alreadyOperator: () => new DomainError('conflict', 'ACCESS.ALREADY_OPERATOR', 'This user is a platform operator already.'),

@@ -16,6 +16,12 @@ import { AccessAccountHooks } from './account-hooks';
 import { TenantErasedHandler } from './events/tenant-erased.event-handler';
 import { UserDeletedHandler } from './events/user-deleted.event-handler';
 import { AdminController } from './http/admin.controller';
+import { ApplicationsController } from './http/applications.controller';
+import { RegisterApplicationHandler } from './commands/register-application/register-application.handler';
+import { UpdateApplicationHandler } from './commands/update-application/update-application.handler';
+import { GetApplicationHandler } from './queries/get-application/get-application.handler';
+import { ListApplicationsHandler } from './queries/list-applications/list-applications.handler';
+import { ApplicationsRepository } from './persistence/applications.repository';
 import { AuthorizationController } from './http/authorization.controller';
 import { RolesController } from './http/roles.controller';
 import { PlatformRolesRepository } from './persistence/platform-roles.repository';
@@ -33,7 +39,7 @@ import { TenantTokenClaims } from './tenant-claims';
 @Global()
 @Module({
   imports: [AccountModule],
-  controllers: [RolesController, AuthorizationController, AdminController],
+  controllers: [RolesController, AuthorizationController, AdminController, ApplicationsController],
   providers: [
     AuthorizationFacts,
     AccessFacade,
@@ -52,6 +58,11 @@ import { TenantTokenClaims } from './tenant-claims';
     ListRolesHandler,
     ListOperatorsHandler,
     TenantErasedHandler,
+    ApplicationsRepository,
+    RegisterApplicationHandler,
+    UpdateApplicationHandler,
+    ListApplicationsHandler,
+    GetApplicationHandler,
     UserDeletedHandler,
     AccessAccountHooks,
   ],

@@ -8,6 +8,8 @@ export const ACCESS_PERMISSIONS: readonly PermissionDefinition[] = [
   { key: 'platform:users.read', description: 'Search every user.', scope: 'platform' },
   { key: 'platform:users.manage', description: 'Suspend and reactivate users.', scope: 'platform' },
   { key: 'platform:operators.manage', description: 'Grant and revoke the platform-operator role.', scope: 'platform' },
+  { key: 'platform:applications.read', description: 'See the registered applications.', scope: 'platform' },
+  { key: 'platform:applications.manage', description: 'Register, change, disable and enable applications.', scope: 'platform' },
 ];
 
 export const PLATFORM_OPERATOR = 'platform-operator';

@@ -221,3 +221,68 @@ export class AdminUserListResponse {
   @ApiProperty({ type: [AdminUserResponse] }) items!: AdminUserResponse[];
   @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
 }
+
+export class RegisterApplicationDto {
+  @ApiProperty({
+    example: 'billing',
+    description: 'Namespaces its permissions (`billing:invoices.read`); 2–32 lower-case letters, digits or hyphens.',
+  })
+  @IsString()
+  @Matches(/^[a-z][a-z0-9-]{1,31}$/, { message: 'key must be 2–32 lower-case letters, digits or hyphens, starting with a letter' })
+  key!: string;
+
+  @ApiProperty({ example: 'Billing service' })
+  @Trimmed()
+  @IsString()
+  @SingleLine()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @IsOptional()
+  @Trimmed()
+  @IsString()
+  @MaxLength(1000)
+  description?: string | null;
+}
+
+export class UpdateApplicationDto {
+  @ApiPropertyOptional()
+  @OmitOrValid()
+  @Trimmed()
+  @IsString()
+  @SingleLine()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'null clears it.' })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @Trimmed()
+  @IsString()
+  @MaxLength(1000)
+  description?: string | null;
+}
+
+export class ApplicationResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'billing' }) key!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ enum: ['active', 'disabled'] }) status!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) disabled_at!: string | null;
+}
+
+export class ApplicationListResponse {
+  @ApiProperty({ type: [ApplicationResponse] }) items!: ApplicationResponse[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+}
+
+export class ApplicationQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ['active', 'disabled'] })
+  @IsOptional()
+  @IsIn(['active', 'disabled'])
+  status?: 'active' | 'disabled';
+}

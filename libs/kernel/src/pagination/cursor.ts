@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { DomainError } from '../errors/domain-error';
+import { isUuid } from '../ids/uuid';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -93,4 +94,47 @@ export async function keysetPage<T extends ObjectLiteral>(qb: SelectQueryBuilder
   const items = rows.slice(0, limit);
   const next = rows.length > limit ? encodeCursor(opts.list, opts.key(items[items.length - 1])) : null;
   return { items, next_cursor: next };
+}
+
+export interface IdPageQuery {
+  /** Distinguishes cursors of different lists. */
+  list: string;
+  /** `FROM … ` clause target, e.g. `tenancy.tenants`. */
+  from: string;
+  /** The unique, time-ordered (UUIDv7) column the list is ordered by. */
+  id: string;
+  /** Conditions (`status = $1`) whose placeholders index into `params`. */
+  where: string[];
+  params: unknown[];
+  order?: 'asc' | 'desc';
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * A raw-SQL keyset page ordered by a UUIDv7 id (id order is creation order, exactly — timestamps
+ * lose microseconds in JSON): `WHERE … AND id > $cursor ORDER BY id LIMIT n+1`.
+ */
+export async function idPage<R extends Record<string, unknown>>(
+  db: { query(sql: string, params?: unknown[]): Promise<unknown> },
+  q: IdPageQuery,
+): Promise<{ rows: R[]; next_cursor: string | null }> {
+  const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+  const params = [...q.params];
+  const where = [...q.where];
+  const desc = q.order === 'desc';
+  if (q.cursor) {
+    const [id] = decodeCursor(q.list, q.cursor, 1);
+    if (!isUuid(id)) throw invalidCursor();
+    where.push(`${q.id} ${desc ? '<' : '>'} $${params.push(id)}::uuid`);
+  }
+  const result = await db.query(
+    `SELECT * FROM ${q.from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY ${q.id} ${desc ? 'DESC' : 'ASC'} LIMIT $${params.push(limit + 1)}`,
+    params,
+  );
+  const all = result as R[];
+  const rows = all.slice(0, limit);
+  const last = rows[rows.length - 1];
+  return { rows, next_cursor: all.length > limit ? encodeCursor(q.list, [String(last[q.id])]) : null };
 }
