@@ -22,6 +22,7 @@ export * from './context/request-context';
 export * from './database/database-roles';
 export * from './database/unit-of-work';
 export * from './database/query-rows';
+export * from './database/sql-helpers';
 export * from './database/migrator';
 export * from './database/connection';
 export * from './database/embedded-postgres';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { queryRows, UnitOfWork } from '@user-engine/kernel';
+import { isUniqueViolation, queryRows, UnitOfWork } from '@user-engine/kernel';
 
 export interface ApplicationRow {
   id: string;
@@ -12,8 +12,6 @@ export interface ApplicationRow {
   updated_at: Date;
   disabled_at: Date | null;
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 /** Registered applications, in the current unit of work (writes need the platform scope). */
 @Injectable()
@@ -38,7 +36,7 @@ export class ApplicationsRepository {
         return row;
       });
     } catch (err) {
-      if ((err as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) return false;
+      if (isUniqueViolation(err)) return false;
       throw err;
     }
   }

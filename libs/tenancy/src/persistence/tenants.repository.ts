@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { queryRows, UnitOfWork } from '@user-engine/kernel';
+import { isUniqueViolation, queryRows, UnitOfWork } from '@user-engine/kernel';
 import type { TenantStatus } from '../domain/membership-status';
 import type { TenantRow } from './tenancy.rows';
-
-const UNIQUE_VIOLATION = '23505';
 
 /** Tenants, in the current unit of work (its scope decides which rows are visible). */
 @Injectable()
@@ -23,7 +21,7 @@ export class TenantsRepository {
         return row;
       });
     } catch (err) {
-      if ((err as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) return false;
+      if (isUniqueViolation(err)) return false;
       throw err;
     }
   }
@@ -50,7 +48,7 @@ export class TenantsRepository {
         return row;
       });
     } catch (err) {
-      if ((err as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) return false;
+      if (isUniqueViolation(err)) return false;
       throw err;
     }
   }

@@ -1,5 +1,5 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { isUuid, keysetPage, type Page, UnitOfWork } from '@user-engine/kernel';
+import { isUuid, keysetPage, likePrefix, type Page, UnitOfWork } from '@user-engine/kernel';
 import { UserEntity } from '../../persistence/user.entity';
 import { toUserView, type UserView } from '../user.view';
 import { SearchUsers } from './search-users.query';
@@ -13,8 +13,7 @@ export class SearchUsersHandler implements IQueryHandler<SearchUsers, Page<UserV
     const qb = this.uow.manager.getRepository(UserEntity).createQueryBuilder('u').where(`u.status <> 'deleted'`);
     const byId: boolean = isUuid(term);
     if (byId) qb.andWhere('u.id = :id', { id: term });
-    // LIKE metacharacters in the term are matched literally.
-    else if (term) qb.andWhere(`u.email COLLATE "C" LIKE :prefix`, { prefix: `${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    else if (term) qb.andWhere(`u.email COLLATE "C" LIKE :prefix`, { prefix: likePrefix(term) });
     const page = await keysetPage(qb, {
       list: 'admin-users',
       orderBy: ['u.email', 'u.id'],

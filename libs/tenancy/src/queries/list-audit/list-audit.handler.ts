@@ -5,11 +5,11 @@ import {
   encodeCursor,
   invalidCursor,
   isUuid,
+  likePrefix,
   type Page,
   queryRows,
   UnitOfWork,
 } from '@user-engine/kernel';
-import { likePrefix } from '../list-members/list-members.handler';
 import { ListAudit } from './list-audit.query';
 
 export interface AuditEntryView {

@@ -5,6 +5,7 @@ import {
   encodeCursor,
   invalidCursor,
   isUuid,
+  likePrefix,
   type Page,
   queryRows,
   UnitOfWork,
@@ -12,11 +13,6 @@ import {
 import type { MembershipRow } from '../../persistence/tenancy.rows';
 import { toMemberView, type MemberView } from '../views';
 import { ListMembers } from './list-members.query';
-
-/** `LIKE` pattern matching strings that start with `prefix` (its metacharacters taken literally). */
-export function likePrefix(prefix: string): string {
-  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 @QueryHandler(ListMembers)
 export class ListMembersHandler implements IQueryHandler<ListMembers, Page<MemberView>> {

@@ -1,7 +1,6 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { idPage, type Page, UnitOfWork } from '@user-engine/kernel';
+import { idPage, likePrefix, type Page, UnitOfWork } from '@user-engine/kernel';
 import type { TenantRow } from '../../persistence/tenancy.rows';
-import { likePrefix } from '../list-members/list-members.handler';
 import { toTenantView, type TenantView } from '../views';
 import { ListTenants } from './list-tenants.query';
 
