@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EventDefinition } from '@user-engine/contracts';
+import { type EventDefinition, MembershipUpdated, type MembershipUpdatedV1 } from '@user-engine/contracts';
 import { AuditLog, ChangeFeed, type ClientInfo, OutboxPublisher, type Principal } from '@user-engine/kernel';
+import type { MembershipRow } from './persistence/tenancy.rows';
 import { TENANCY_CHANGES, TENANCY_MEMBER_CHANGES } from './tenant-role-policy';
 
 export interface JournalEntry<P> {
@@ -14,6 +15,22 @@ export interface JournalEntry<P> {
   event?: { definition: EventDefinition<P>; aggregate: { type: string; id: string }; payload: NoInfer<P> };
   /** Whether authorization facts changed (memberships, roles, tenant status). */
   authzChanged?: boolean;
+}
+
+/** The `membership.updated` event of a member whose status or roles went from `before` to `after`. */
+export function membershipUpdated(before: MembershipRow, after: MembershipRow): JournalEntry<MembershipUpdatedV1>['event'] {
+  return {
+    definition: MembershipUpdated,
+    aggregate: { type: 'membership', id: `${after.tenant_id}:${after.user_id}` },
+    payload: {
+      tenant_id: after.tenant_id,
+      user_id: after.user_id,
+      status: after.status,
+      roles: after.roles,
+      previous_status: before.status,
+      previous_roles: before.roles,
+    },
+  };
 }
 
 /**

@@ -1,11 +1,10 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { MembershipUpdated } from '@user-engine/contracts';
 import { canTransition, leavesNoActiveOwner, type MemberState } from '../../domain/membership-status';
 import { MembershipsRepository } from '../../persistence/memberships.repository';
 import type { MembershipRow } from '../../persistence/tenancy.rows';
 import { toMemberView, type MemberView } from '../../queries/views';
 import { TenancyErrors } from '../../tenancy.errors';
-import { TenancyJournal } from '../../tenancy-journal';
+import { membershipUpdated, TenancyJournal } from '../../tenancy-journal';
 import { ChangeMemberStatus } from './change-member-status.command';
 
 export const stateOf = (m: MembershipRow): MemberState => ({ userId: m.user_id, status: m.status, roles: m.roles });
@@ -34,18 +33,7 @@ export class ChangeMemberStatusHandler implements ICommandHandler<ChangeMemberSt
       action: c.status === 'suspended' ? 'membership.suspended' : 'membership.reactivated',
       resource: { type: 'membership', id: c.userId },
       data: { from: member.status, to: c.status },
-      event: {
-        definition: MembershipUpdated,
-        aggregate: { type: 'membership', id: `${c.tenantId}:${c.userId}` },
-        payload: {
-          tenant_id: c.tenantId,
-          user_id: c.userId,
-          status: after.status,
-          roles: after.roles,
-          previous_status: member.status,
-          previous_roles: member.roles,
-        },
-      },
+      event: membershipUpdated(member, after),
       authzChanged: true,
     });
     return toMemberView(after);

@@ -1,10 +1,9 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { MembershipUpdated } from '@user-engine/contracts';
 import { leavesNoActiveOwner } from '../../domain/membership-status';
 import { MembershipsRepository } from '../../persistence/memberships.repository';
 import { toMemberView, type MemberView } from '../../queries/views';
 import { TenancyErrors } from '../../tenancy.errors';
-import { TenancyJournal } from '../../tenancy-journal';
+import { membershipUpdated, TenancyJournal } from '../../tenancy-journal';
 import { TenantRolePolicy } from '../../tenant-role-policy';
 import { stateOf } from '../change-member-status/change-member-status.handler';
 import { SetMemberRoles } from './set-member-roles.command';
@@ -33,18 +32,7 @@ export class SetMemberRolesHandler implements ICommandHandler<SetMemberRoles, Me
       action: 'membership.roles_changed',
       resource: { type: 'membership', id: c.userId },
       data: { from: member.roles, to: after.roles },
-      event: {
-        definition: MembershipUpdated,
-        aggregate: { type: 'membership', id: `${c.tenantId}:${c.userId}` },
-        payload: {
-          tenant_id: c.tenantId,
-          user_id: c.userId,
-          status: after.status,
-          roles: after.roles,
-          previous_status: member.status,
-          previous_roles: member.roles,
-        },
-      },
+      event: membershipUpdated(member, after),
       authzChanged: true,
     });
     return toMemberView(after);
