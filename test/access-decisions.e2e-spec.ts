@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { del, get, post, signIn, signUp, uniqueEmail, type SignedIn } from './support/account';
 import { addMember, createTenant, makeOperator, patch, put, tenantToken } from './support/tenancy';
 import { eventually, startTestApp, useTestApp, type TestApp } from './support/test-app';
+import { expectProblem } from './support/problems';
 
 // The decision point: POST T/authz/check, tenant-scoped tokens (tid, scp), audited denials, cache
 // invalidation across processes, and platform operators.
@@ -28,14 +29,6 @@ interface Problem {
   request_id: string;
   errors?: { path: string; message: string; rule: string }[];
   [extension: string]: unknown;
-}
-
-function expectProblem(res: LightMyRequestResponse, status: number, code: string): Problem {
-  expect({ status: res.statusCode, body: res.body }).toEqual({ status, body: expect.any(String) });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json<Problem>();
-  expect(body).toMatchObject({ status, code, request_id: expect.any(String) });
-  return body;
 }
 
 function expectInvalid(res: LightMyRequestResponse, ...paths: string[]): Problem {

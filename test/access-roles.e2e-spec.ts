@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { del, get, post, signUp, type SignedIn } from './support/account';
 import { addMember, createTenant, invitationToken, patch, put } from './support/tenancy';
 import { useTestApp } from './support/test-app';
+import { expectProblem } from './support/problems';
 
 // The permission catalog and tenants' roles: built-in hierarchy, custom roles (create, change,
 // delete) with their rules, and the effect of a role change on its holders' next request.
@@ -40,14 +41,6 @@ interface Role {
   permissions: string[];
   inherits: string[];
   effective_permissions: string[];
-}
-
-function expectProblem(res: LightMyRequestResponse, status: number, code: string): Problem {
-  expect({ status: res.statusCode, body: res.body }).toEqual({ status, body: expect.any(String) });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json<Problem>();
-  expect(body).toMatchObject({ status, code, request_id: expect.any(String) });
-  return body;
 }
 
 function expectInvalid(res: LightMyRequestResponse, ...paths: string[]): Problem {

@@ -4,6 +4,7 @@ import { addMember, createTenant, invitationToken, makeOperator, patch, put, ten
 import { useTestApp } from './support/test-app';
 import type { TestApp } from './support/test-app';
 import type { TestDatabase } from './support/test-database';
+import { expectProblem } from './support/problems';
 
 const T = (tenantId: string) => `/v1/tenants/${tenantId}`;
 const UNKNOWN_USER = '0190a4d6-0000-7000-8000-00000000abcd';
@@ -21,14 +22,6 @@ interface Member {
 interface MemberPage {
   items: Member[];
   next_cursor: string | null;
-}
-
-function expectProblem(res: LightMyRequestResponse, status: number, code: string): Record<string, unknown> {
-  expect({ status: res.statusCode, code: res.json<{ code?: string }>().code }).toEqual({ status, code });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json<Record<string, unknown>>();
-  expect(body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), request_id: expect.any(String) });
-  return body;
 }
 
 function expectValidation(res: LightMyRequestResponse, path: string): void {

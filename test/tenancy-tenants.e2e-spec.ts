@@ -7,6 +7,7 @@ import { TenancyHousekeeping } from '@user-engine/tenancy';
 import { del, get, post, signUp, type SignedIn } from './support/account';
 import { addMember, createTenant, makeOperator, patch, uniqueSlug } from './support/tenancy';
 import { eventually, useTestApp } from './support/test-app';
+import { expectProblem } from './support/problems';
 
 const DAY = 86_400_000;
 const ALL_TENANT_PERMISSIONS = [
@@ -53,12 +54,6 @@ interface TenantBody {
   suspended_at: string | null;
   deleted_at: string | null;
   erase_after: string | null;
-}
-
-function expectProblem(res: LightMyRequestResponse, status: number, code: string): void {
-  expect({ status: res.statusCode, code: res.json().code }).toEqual({ status, code });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.json()).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String) });
 }
 
 function expectInvalid(res: LightMyRequestResponse, paths: string[]): void {
