@@ -7,6 +7,7 @@ import { Tenancy1795500000000 } from './1795500000000-tenancy';
 import { Access1795500000001 } from './1795500000001-access';
 import { AccountUserSearch1795500000002 } from './1795500000002-account-user-search';
 import { Applications1795600000000 } from './1795600000000-applications';
+import { ApiKeysAndCatalogs1795600000001 } from './1795600000001-api-keys-and-catalogs';
 
 /** One ordered sequence for all modules. Append only; never reorder or edit an applied migration. */
 export const MIGRATIONS: readonly MigrationClass[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly MigrationClass[] = [
   Access1795500000001,
   AccountUserSearch1795500000002,
   Applications1795600000000,
+  ApiKeysAndCatalogs1795600000001,
 ];

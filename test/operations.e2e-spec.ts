@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildOpenApiDocument, OutboxDispatcher, uuidv7Time } from '@user-engine/kernel';
+import { buildOpenApiDocuments, OutboxDispatcher, uuidv7Time } from '@user-engine/kernel';
 import { API_INFO } from '../apps/api/src/bootstrap';
 import { useTestApp } from './support/test-app';
 
@@ -66,14 +66,23 @@ describe('operations endpoints', () => {
     expect(res.body).toMatch(/process_resident_memory_bytes/);
   });
 
-  it('serves /openapi.json and /docs, and the committed openapi.json matches the code', async () => {
+  it('serves /openapi.json and /docs, and the committed openapi.json and openapi.internal.json match the code', async () => {
     const served = await ctx.t.inject({ method: 'GET', url: '/openapi.json' });
     expect(served.statusCode).toBe(200);
-    const generated = buildOpenApiDocument(ctx.t.app, API_INFO);
-    expect(served.json()).toEqual(JSON.parse(JSON.stringify(generated)));
-    const committed = readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8');
-    // On failure: run `npm run openapi` and commit the file.
-    expect(committed).toBe(`${JSON.stringify(generated, null, 2)}\n`);
+    const generated = buildOpenApiDocuments(ctx.t.app, API_INFO);
+    expect(served.json()).toEqual(JSON.parse(JSON.stringify(generated.public)));
+    // On failure: run `npm run openapi` and commit the files.
+    expect(readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8')).toBe(`${JSON.stringify(generated.public, null, 2)}\n`);
+    expect(readFileSync(join(__dirname, '..', 'openapi.internal.json'), 'utf8')).toBe(`${JSON.stringify(generated.internal, null, 2)}\n`);
+    // Each document describes one surface only.
+    expect(Object.keys(generated.public.paths).filter((p) => p.startsWith('/internal/'))).toEqual([]);
+    expect(
+      Object.keys(generated.internal.paths)
+        .filter((p) => !p.startsWith('/internal/'))
+        .sort(),
+    ).toEqual(['/health/live', '/health/ready']);
+    expect(Object.keys(generated.internal.components?.securitySchemes ?? {})).toEqual(['api_key']);
+    expect(Object.keys(generated.public.components?.securitySchemes ?? {})).toEqual(['bearer']);
     const docs = await ctx.t.inject({ method: 'GET', url: '/docs' });
     expect(docs.statusCode).toBe(200);
     expect(docs.headers['content-type']).toMatch(/text\/html/);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  buildOpenApiDocument,
+  buildOpenApiDocuments,
   ConfigSource,
   createFastifyAdapter,
   createRootLogger,
@@ -59,7 +59,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   installHttpHooks(app, { config: http, metrics: app.get(MetricsService), log });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter(http.bodyLimit));
-  setupOpenApi(app, buildOpenApiDocument(app, API_INFO));
+  setupOpenApi(app, buildOpenApiDocuments(app, API_INFO));
   await app.init();
   return app;
 }

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigValidationError, httpConfig } from '@user-engine/kernel';
+import { ConfigValidationError, httpConfig, InternalListener } from '@user-engine/kernel';
 import { createApp, CreateAppOptions } from './bootstrap';
 
 function line(level: string, msg: string, extra: Record<string, unknown> = {}): void {
@@ -26,6 +26,7 @@ export async function serve(options: CreateAppOptions = {}): Promise<NestFastify
     process.exit(1);
   }
   const http = httpConfig.parse(env);
+  let internalPort: number;
   try {
     await app.listen({ port: http.port, host: http.host });
   } catch (err) {
@@ -33,10 +34,20 @@ export async function serve(options: CreateAppOptions = {}): Promise<NestFastify
     await app.close().catch(() => undefined);
     process.exit(1);
   }
+  try {
+    internalPort = await app.get(InternalListener).listen(http.internalPort, http.internalHost);
+  } catch (err) {
+    process.stderr.write(
+      `User Engine cannot listen on ${http.internalHost}:${http.internalPort} (INTERNAL_PORT): ${(err as Error).message}\n`,
+    );
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : http.port;
-  line('info', `User Engine listening on ${http.host}:${port}`, {
+  line('info', `User Engine listening on ${http.host}:${port} (internal API on ${http.internalHost}:${internalPort})`, {
     port,
+    internal_port: internalPort,
     startup_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
   });
 

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConsoleLogger, type INestApplicationContext } from '@nestjs/common';
 import {
   AuditLog,
-  buildOpenApiDocument,
+  buildOpenApiDocuments,
   ConfigValidationError,
   databaseConfig,
   EmbeddedPostgres,
@@ -34,7 +34,7 @@ const USAGE = `user-engine <command>
   keys rotate                    replace the token-signing key now (the old one stays published while its tokens live)
   keys list                      the published signing keys
   mailbox [--to <email>] [--limit <n>]   the development mailbox (when no SMTP_URL is set), newest first
-  openapi write | check          write openapi.json from the code, or fail when it differs
+  openapi write | check          write openapi.json and openapi.internal.json from the code, or fail when they differ
   config docs [--write]          print (or write into README.md and .env.example) the configuration table
 
 The database is DATABASE_URL, or the embedded PostgreSQL when it is unset (as for the API).`;
@@ -178,15 +178,23 @@ export async function run(argv: string[]): Promise<number> {
     case 'openapi check': {
       const app = await createApp({ env: { ...process.env, OUTBOX_DISPATCHER_ENABLED: 'false', LOG_LEVEL: 'warn' } });
       try {
-        const text = openApiText(buildOpenApiDocument(app, API_INFO));
-        const file = join(ROOT, 'openapi.json');
-        if (sub === 'write') {
-          writeFileSync(file, text);
-          console.log(`wrote ${file}`);
-          return 0;
+        const documents = buildOpenApiDocuments(app, API_INFO);
+        let same = true;
+        for (const [name, doc] of [
+          ['openapi.json', documents.public],
+          ['openapi.internal.json', documents.internal],
+        ] as const) {
+          const text = openApiText(doc);
+          const file = join(ROOT, name);
+          if (sub === 'write') {
+            writeFileSync(file, text);
+            console.log(`wrote ${file}`);
+            continue;
+          }
+          const current = existsSync(file) && readFileSync(file, 'utf8') === text;
+          console.log(current ? `${name} is current` : `${name} differs from the code: run \`npm run openapi\``);
+          same &&= current;
         }
-        const same = existsSync(file) && readFileSync(file, 'utf8') === text;
-        console.log(same ? 'openapi.json is current' : 'openapi.json differs from the code: run `npm run openapi`');
         return same ? 0 : 4;
       } finally {
         await app.close();

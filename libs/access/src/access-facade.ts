@@ -137,6 +137,12 @@ export class AccessFacade {
     return { allowed: true, reason: `role:${via}` };
   }
 
+  /** What holding `roles` grants in the tenant (its custom roles resolved, with inheritance). */
+  async permissionsOfRoles(tenantId: string, roles: readonly string[]): Promise<string[]> {
+    const tenant = this.facts.peekTenant(tenantId) ?? (await this.facts.tenant(tenantId));
+    return [...permissionsOf(tenant.roles, roles)].sort();
+  }
+
   /** The effective permissions of a member (for token scopes), or undefined when not an active member. */
   async permissionsOf(tenantId: string, userId: string): Promise<{ roles: string[]; permissions: string[] } | undefined> {
     const member = await this.facts.member(tenantId, userId);

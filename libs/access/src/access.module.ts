@@ -4,7 +4,7 @@ import { PermissionCatalog } from '@user-engine/kernel';
 import { TenantRolePolicy } from '@user-engine/tenancy';
 import { AccessAuthorizer } from './access-authorizer';
 import { AccessFacade } from './access-facade';
-import { ACCESS_PERMISSIONS } from './access.permissions';
+import { ACCESS_PERMISSIONS, SERVICE_SCOPES } from './access.permissions';
 import { AuthorizationFacts } from './authorization-facts';
 import { CreateRoleHandler } from './commands/create-role/create-role.handler';
 import { DeleteRoleHandler } from './commands/delete-role/delete-role.handler';
@@ -30,16 +30,37 @@ import { ListOperatorsHandler } from './queries/list-operators/list-operators.ha
 import { ListRolesHandler } from './queries/list-roles/list-roles.handler';
 import { AccessRolePolicy } from './role-policy';
 import { TenantTokenClaims } from './tenant-claims';
+import { ApiKeyAuthenticator } from './api-key-authenticator';
+import { ApplicationCatalogs } from './application-catalogs';
+import { CreateApiKeyHandler } from './commands/create-api-key/create-api-key.handler';
+import { PublishCatalogHandler } from './commands/publish-catalog/publish-catalog.handler';
+import { RevokeApiKeyHandler } from './commands/revoke-api-key/revoke-api-key.handler';
+import { CredentialsController } from './http/credentials.controller';
+import { InternalTenantsController } from './http/internal/internal-tenants.controller';
+import { InternalUsersController } from './http/internal/internal-users.controller';
+import { ApiKeysRepository } from './persistence/api-keys.repository';
+import { CatalogsRepository } from './persistence/catalogs.repository';
+import { GetCatalogHandler } from './queries/get-catalog/get-catalog.handler';
+import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handler';
 
 /**
  * Authorization: the permission catalog's built-in roles, tenants' custom roles, platform roles and
  * the one decision point (AccessFacade) that the kernel's guard, the check endpoints and token
- * issuance all use. Global so that tenancy receives its TenantRolePolicy without importing access.
+ * issuance all use; applications with their catalogs and API keys, and the internal API that sibling
+ * services call with those keys (through account's and tenancy's exported queries). Global so that tenancy receives its TenantRolePolicy without importing access.
  */
 @Global()
 @Module({
   imports: [AccountModule],
-  controllers: [RolesController, AuthorizationController, AdminController, ApplicationsController],
+  controllers: [
+    RolesController,
+    AuthorizationController,
+    AdminController,
+    ApplicationsController,
+    CredentialsController,
+    InternalUsersController,
+    InternalTenantsController,
+  ],
   providers: [
     AuthorizationFacts,
     AccessFacade,
@@ -65,6 +86,15 @@ import { TenantTokenClaims } from './tenant-claims';
     GetApplicationHandler,
     UserDeletedHandler,
     AccessAccountHooks,
+    ApiKeysRepository,
+    CatalogsRepository,
+    ApiKeyAuthenticator,
+    ApplicationCatalogs,
+    CreateApiKeyHandler,
+    RevokeApiKeyHandler,
+    ListApiKeysHandler,
+    PublishCatalogHandler,
+    GetCatalogHandler,
   ],
   exports: [AccessFacade, TenantRolePolicy],
 })
@@ -73,5 +103,6 @@ export class AccessModule implements OnModuleInit {
 
   onModuleInit(): void {
     this.catalog.register('access', ACCESS_PERMISSIONS);
+    this.catalog.registerServiceScopes('access', SERVICE_SCOPES);
   }
 }

@@ -1,4 +1,4 @@
-import type { PermissionDefinition } from '@user-engine/kernel';
+import type { PermissionDefinition, ServiceScopeDefinition } from '@user-engine/kernel';
 
 /** Permissions the access module enforces. */
 export const ACCESS_PERMISSIONS: readonly PermissionDefinition[] = [
@@ -13,3 +13,15 @@ export const ACCESS_PERMISSIONS: readonly PermissionDefinition[] = [
 ];
 
 export const PLATFORM_OPERATOR = 'platform-operator';
+
+/** What an application's API key may be allowed to call on the internal API. */
+export const SERVICE_SCOPES: readonly ServiceScopeDefinition[] = [
+  { key: 'users:read', description: 'Look users up by id, email or a batch of ids.' },
+  { key: 'members:read', description: "Read a tenant's memberships with their roles and effective permissions." },
+  { key: 'authz:check', description: 'Ask the decision point whether a user may use a permission in a tenant.' },
+  {
+    key: 'identities:link',
+    description: 'Link an external identity to a user (it can then sign in as that user): platform-wide keys only.',
+    platformOnly: true,
+  },
+];

@@ -18,6 +18,7 @@ import { ChangeUserStatusHandler } from './commands/change-user-status/change-us
 import { ConfirmPasswordResetHandler } from './commands/confirm-password-reset/confirm-password-reset.handler';
 import { DeleteAccountHandler } from './commands/delete-account/delete-account.handler';
 import { LinkIdentityHandler } from './commands/link-identity/link-identity.handler';
+import { LinkTrustedIdentityHandler } from './commands/link-trusted-identity/link-trusted-identity.handler';
 import { RefreshSessionHandler } from './commands/refresh-session/refresh-session.handler';
 import { RegisterUserHandler } from './commands/register-user/register-user.handler';
 import { RequestPasswordResetHandler } from './commands/request-password-reset/request-password-reset.handler';
@@ -64,6 +65,7 @@ const COMMAND_HANDLERS = [
   DeleteAccountHandler,
   ChangeUserStatusHandler,
   LinkIdentityHandler,
+  LinkTrustedIdentityHandler,
   UnlinkIdentityHandler,
 ];
 

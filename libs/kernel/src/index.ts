@@ -37,6 +37,7 @@ export * from './pagination/cursor';
 export * from './idempotency/idempotency.interceptor';
 export * from './metrics/metrics.service';
 export * from './http/http-setup';
+export * from './http/internal-listener';
 export * from './http/parse-uuid.pipe';
 export * from './http/dto';
 export * from './openapi/openapi';

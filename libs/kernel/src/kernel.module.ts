@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { InternalListener } from './http/internal-listener';
 import { AccessGate, AccessGuard } from './auth/access-control';
 import { PermissionCatalog } from './auth/permission-catalog';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -75,11 +76,13 @@ export class KernelModule {
         AccessGate,
         PermissionCatalog,
         ChangeFeed,
+        InternalListener,
         { provide: APP_GUARD, useClass: AccessGuard },
         ...mailProviders,
       ],
       exports: [
         ClsService,
+        InternalListener,
         Mailer,
         RequestContext,
         OutboxPublisher,

@@ -3,6 +3,7 @@ import { AuditLog, ChangeFeed, type ClientInfo, PermissionCatalog, type Principa
 import { AccessErrors } from '../access.errors';
 import { ROLE_CHANGES } from '../authorization-facts';
 import { type CustomRoleDefinition, findCycle, isBuiltIn, resolveRoles, type ResolvedRole } from '../domain/roles';
+import { CatalogsRepository } from '../persistence/catalogs.repository';
 import { AccessRolePolicy } from '../role-policy';
 
 /**
@@ -16,17 +17,32 @@ export class RoleDefinitions {
     private readonly policy: AccessRolePolicy,
     private readonly audit: AuditLog,
     private readonly changes: ChangeFeed,
+    private readonly catalogs: CatalogsRepository,
   ) {}
 
-  /** Validates `role` among the tenant's other custom roles; returns it resolved. */
+  /**
+   * Validates `role` (replacing `previous`, when updated) among the tenant's other custom roles;
+   * returns it resolved. Permissions of applications' catalogs are read from the database under the
+   * catalog lock (shared until this transaction ends): a concurrent publish cannot remove them
+   * between this check and the commit. Deprecated ones stay only where the role already had them.
+   */
   async validate(
     tenantId: string,
     actor: Principal,
     role: CustomRoleDefinition,
     others: readonly CustomRoleDefinition[],
+    previous?: CustomRoleDefinition,
   ): Promise<ResolvedRole> {
-    const unknownPermissions = role.permissions.filter((p) => this.catalog.get(p)?.scope !== 'tenant');
+    const own = (p: string) => {
+      const e = this.catalog.get(p);
+      return e && !e.application ? e : undefined;
+    };
+    const fromApplications = role.permissions.filter((p) => !own(p));
+    const published = await this.catalogs.holdPermissions(fromApplications);
+    const unknownPermissions = role.permissions.filter((p) => (own(p) ? own(p)!.scope !== 'tenant' : !published.has(p)));
     if (unknownPermissions.length) throw AccessErrors.unknownPermission(unknownPermissions);
+    const deprecated = fromApplications.filter((p) => published.get(p)!.deprecated && !previous?.permissions.includes(p));
+    if (deprecated.length) throw AccessErrors.deprecatedPermission(deprecated);
     // The role itself is a known parent: inheriting from itself is reported as the cycle it is.
     const known = new Set([...others.map((r) => r.key), role.key]);
     const unknownParents = role.inherits.filter((k) => !isBuiltIn(k) && !known.has(k));

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { RequestContext } from '../context/request-context';
 import { DomainError, KernelErrors } from '../errors/domain-error';
 import { isUuid } from '../ids/uuid';
-import { IS_PUBLIC, type Principal } from './principal';
+import { IS_PUBLIC, type Principal, type ServicePrincipal } from './principal';
 
 export const ACCESS_REQUIREMENT = 'kernel:access-requirement';
 
@@ -30,7 +30,9 @@ export type AccessRequirement =
   /** Any active member of the tenant named by the route's `{tenant_id}`, whatever their roles. */
   | { readonly kind: 'member' }
   /** A platform permission (held by platform operators only). */
-  | { readonly kind: 'platform'; readonly permission: string };
+  | { readonly kind: 'platform'; readonly permission: string }
+  /** An internal route: an application's API key holding `scope` (and bound to the path's tenant, if bound). */
+  | { readonly kind: 'service'; readonly scope: string };
 
 /**
  * The route needs a signed-in user and nothing more (their own account, their own tenants), with an
@@ -54,6 +56,21 @@ export const RequireMembership = (): MethodDecorator & ClassDecorator =>
 export const RequirePlatformPermission = (permission: string): MethodDecorator & ClassDecorator =>
   SetMetadata(ACCESS_REQUIREMENT, { kind: 'platform', permission } satisfies AccessRequirement);
 
+/**
+ * The route is internal (`/internal/v1`, the internal port): only an API key holding `scope` passes,
+ * and a key bound to one tenant only for that tenant's `{tenant_id}`. User tokens never pass.
+ */
+export const RequireServiceScope = (scope: string): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_REQUIREMENT, { kind: 'service', scope } satisfies AccessRequirement);
+
+/**
+ * Proves which application calls an internal route and that its key may (the access module's API
+ * keys): scope, tenant binding, expiry, revocation; throws a DomainError (audited) when not.
+ */
+export interface ServiceAuthenticator {
+  authenticate(request: FastifyRequest, need: { scope: string; tenantId?: string }): Promise<ServicePrincipal>;
+}
+
 /** Proves who is calling (the account module's bearer tokens). */
 export interface Authenticator {
   authenticate(request: FastifyRequest): Promise<Principal>;
@@ -61,7 +78,7 @@ export interface Authenticator {
 
 export interface AuthorizationRequest {
   principal: Principal;
-  requirement: Exclude<AccessRequirement, { kind: 'authenticated' }>;
+  requirement: Exclude<AccessRequirement, { kind: 'authenticated' | 'service' }>;
   /** The tenant resolved from the path, for tenant and member requirements. */
   tenantId?: string;
   /** The user the action targets, when the requirement names a path parameter. */
@@ -84,6 +101,7 @@ export interface Authorizer {
 export class AccessGate {
   private authenticator?: Authenticator;
   private authorizer?: Authorizer;
+  private services?: ServiceAuthenticator;
 
   useAuthenticator(authenticator: Authenticator): void {
     this.authenticator = authenticator;
@@ -91,6 +109,15 @@ export class AccessGate {
 
   useAuthorizer(authorizer: Authorizer): void {
     this.authorizer = authorizer;
+  }
+
+  useServiceAuthenticator(services: ServiceAuthenticator): void {
+    this.services = services;
+  }
+
+  authenticateService(request: FastifyRequest, need: { scope: string; tenantId?: string }): Promise<ServicePrincipal> {
+    if (!this.services) throw AccessErrors.noAuthorizer();
+    return this.services.authenticate(request, need);
   }
 
   authenticate(request: FastifyRequest): Promise<Principal> {
@@ -145,7 +172,14 @@ export class AccessGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const requirement = requirementOf(this.reflector, [ctx.getHandler(), ctx.getClass()]);
     if (requirement === 'public') return true;
-    const request = ctx.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    const request = ctx.switchToHttp().getRequest<FastifyRequest & { user?: Principal; service?: ServicePrincipal }>();
+    if (requirement?.kind === 'service') {
+      request.service = await this.gate.authenticateService(request, {
+        scope: requirement.scope,
+        tenantId: this.context.tenant?.tenantId,
+      });
+      return true;
+    }
     const principal = await this.gate.authenticate(request);
     request.user = principal;
     if (!requirement) throw AccessErrors.undeclared();

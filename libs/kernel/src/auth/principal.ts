@@ -25,6 +25,20 @@ export interface Principal {
   readonly expiresAt: number;
 }
 
+/**
+ * A sibling service calling the internal API with an application's API key (the access module
+ * proves it). Never a user: it cannot reach the public routes, and users' tokens cannot reach its.
+ */
+export interface ServicePrincipal {
+  readonly kind: 'service';
+  readonly applicationId: string;
+  readonly applicationKey: string;
+  readonly keyId: string;
+  readonly scopes: readonly string[];
+  /** The one tenant a tenant-bound key may ask about; null for a platform-wide key. */
+  readonly tenantId: string | null;
+}
+
 export const IS_PUBLIC = 'kernel:is-public';
 
 /**
@@ -41,6 +55,13 @@ export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: Execu
   // The guard runs first; a route without one reaching here is a wiring bug, not a client error.
   if (!principal) throw new Error('No authenticated principal on this request: is the route @Public()?');
   return principal;
+});
+
+/** The calling service of an internal route (set by the guard for `@RequireServiceScope` routes). */
+export const CurrentService = createParamDecorator((_data: unknown, ctx: ExecutionContext): ServicePrincipal => {
+  const service = ctx.switchToHttp().getRequest<FastifyRequest & { service?: ServicePrincipal }>().service;
+  if (!service) throw new Error('No service principal on this request: is the route @RequireServiceScope()?');
+  return service;
 });
 
 /** Where a request came from, for sessions and the audit log. */

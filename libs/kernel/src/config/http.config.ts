@@ -5,6 +5,14 @@ import { env } from './env';
 export const httpConfig = defineConfig('http', {
   host: env.string('HOST', { default: '0.0.0.0', description: 'Interface the HTTP listener binds to.' }),
   port: env.port('PORT', { default: 3000, description: 'Public HTTP port.' }),
+  internalHost: env.string('INTERNAL_HOST', {
+    default: '0.0.0.0',
+    description: 'Interface the internal API listener binds to (keep it off the public network).',
+  }),
+  internalPort: env.port('INTERNAL_PORT', {
+    default: 3001,
+    description: 'Internal API port (/internal/v1, API keys only); health and metrics are served on both.',
+  }),
   publicUrl: env.url('PUBLIC_URL', {
     default: 'http://localhost:3000',
     protocols: ['http', 'https'],

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { Matches, ValidateBy, ValidateIf } from 'class-validator';
+import { Matches, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 import { isUuid } from '../ids/uuid';
 
 /** Trims a string field before validation (emails, names); other values pass unchanged. */
@@ -17,8 +17,14 @@ export const SingleLine = (): PropertyDecorator =>
 export const OmitOrValid = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);
 
 /** A UUID as the kernel accepts ids (versions 1–8, RFC 4122 variant): what path parameters and scopes take. */
-export const IsId = (): PropertyDecorator =>
-  ValidateBy({
-    name: 'isUuid',
-    validator: { validate: (value: unknown) => isUuid(value), defaultMessage: (args) => `${args?.property ?? 'value'} must be a UUID` },
-  });
+export const IsId = (options?: ValidationOptions): PropertyDecorator =>
+  ValidateBy(
+    {
+      name: 'isUuid',
+      validator: {
+        validate: (value: unknown) => isUuid(value),
+        defaultMessage: (args) => `${args?.property ?? 'value'} must be ${options?.each ? 'UUIDs' : 'a UUID'}`,
+      },
+    },
+    options,
+  );

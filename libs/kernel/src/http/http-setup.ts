@@ -10,6 +10,7 @@ import { isUuid, uuidv7 } from '../ids/uuid';
 import { RequestContext } from '../context/request-context';
 import { redactUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
+import { refuseOtherSurface } from './internal-listener';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -56,6 +57,8 @@ export function installHttpHooks(
       done();
     });
   });
+  // The public port never serves /internal/…; the internal port serves nothing else.
+  fastify.addHook('onRequest', refuseOtherSurface);
 
   // While shutting down, responses still in flight close their keep-alive connection, so the
   // server can finish closing as soon as they are sent (idle ones are closed by Fastify).

@@ -31,23 +31,86 @@ const PROBLEM_SCHEMA = {
   },
 } as const;
 
-/** The OpenAPI document, generated from the controllers; keys are sorted so the file diffs cleanly. */
-export function buildOpenApiDocument(app: INestApplication, info: OpenApiInfo): OpenAPIObject {
+/** The two surfaces' documents: the public API (PORT) and the internal API (INTERNAL_PORT, API keys). */
+export interface OpenApiDocuments {
+  public: OpenAPIObject;
+  internal: OpenAPIObject;
+}
+
+/** The security scheme of internal routes (`@ApiBearerAuth(INTERNAL_SECURITY)`). */
+export const INTERNAL_SECURITY = 'api_key';
+const SHARED_PATHS = ['/health/live', '/health/ready', '/metrics'];
+
+/**
+ * The OpenAPI documents, generated from the controllers and split by surface: internal routes
+ * (`/internal/…`) in one, the rest in the other, health and metrics in both; each keeps only the
+ * schemas and security scheme it uses. Keys are sorted so the files diff cleanly.
+ */
+export function buildOpenApiDocuments(app: INestApplication, info: OpenApiInfo): OpenApiDocuments {
   const config = new DocumentBuilder()
     .setTitle(info.title)
     .setDescription(info.description)
     .setVersion(info.version)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key (ue_<env>_…)' }, INTERNAL_SECURITY)
     .build();
   const doc = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
   });
   doc.components = { ...(doc.components ?? {}), schemas: { ...(doc.components?.schemas ?? {}), Problem: PROBLEM_SCHEMA as never } };
-  return sortKeys(doc) as OpenAPIObject;
+  const surface = (internal: boolean, title: string, description: string, scheme: string): OpenAPIObject => {
+    const paths = Object.fromEntries(
+      Object.entries(doc.paths).filter(([path]) => SHARED_PATHS.includes(path) || path.startsWith('/internal/') === internal),
+    );
+    const part: OpenAPIObject = {
+      ...doc,
+      info: { ...doc.info, title, description },
+      paths,
+      components: { ...doc.components, securitySchemes: { [scheme]: doc.components!.securitySchemes![scheme] } },
+    };
+    part.components!.schemas = usedSchemas(part) as NonNullable<OpenAPIObject['components']>['schemas'];
+    return sortKeys(part) as OpenAPIObject;
+  };
+  return {
+    public: surface(false, info.title, info.description, 'bearer'),
+    internal: surface(
+      true,
+      `${info.title} internal API`,
+      'For sibling services, on INTERNAL_PORT under /internal/v1: API keys only (Authorization: Bearer ue_…), never user tokens.',
+      INTERNAL_SECURITY,
+    ),
+  };
 }
 
-export function setupOpenApi(app: INestApplication, document: OpenAPIObject): void {
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+/** The component schemas a document references, directly or through other schemas. */
+function usedSchemas(doc: OpenAPIObject): Record<string, unknown> {
+  const all = (doc.components?.schemas ?? {}) as Record<string, unknown>;
+  const used = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) {
+          const name = v.slice('#/components/schemas/'.length);
+          if (!used.has(name)) {
+            used.add(name);
+            visit(all[name]);
+          }
+        } else visit(v);
+      }
+    }
+  };
+  visit(doc.paths);
+  return Object.fromEntries(Object.entries(all).filter(([name]) => used.has(name)));
+}
+
+/** Public document at /docs and /openapi.json; internal at /internal/docs and /internal/openapi.json (internal port only). */
+export function setupOpenApi(app: INestApplication, documents: OpenApiDocuments): void {
+  SwaggerModule.setup('docs', app, documents.public, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  SwaggerModule.setup('internal/docs', app, documents.internal, {
+    jsonDocumentUrl: 'internal/openapi.json',
+    yamlDocumentUrl: 'internal/openapi.yaml',
+  });
 }
 
 export function sortKeys(value: unknown): unknown {

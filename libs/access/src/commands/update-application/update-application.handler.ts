@@ -1,5 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { AuditLog } from '@user-engine/kernel';
+import { AuditLog, ChangeFeed } from '@user-engine/kernel';
+import { API_KEY_CHANGES } from '../../api-key-authenticator';
 import { AccessErrors } from '../../access.errors';
 import { ApplicationsRepository } from '../../persistence/applications.repository';
 import { type ApplicationView, toApplicationView } from '../../queries/list-applications/application.view';
@@ -10,6 +11,7 @@ export class UpdateApplicationHandler implements ICommandHandler<UpdateApplicati
   constructor(
     private readonly applications: ApplicationsRepository,
     private readonly audit: AuditLog,
+    private readonly changes: ChangeFeed,
   ) {}
 
   async execute(c: UpdateApplication): Promise<ApplicationView> {
@@ -20,6 +22,8 @@ export class UpdateApplicationHandler implements ICommandHandler<UpdateApplicati
     );
     if (!changed.length) return toApplicationView(before);
     const after = await this.applications.update(c.id, c.changes);
+    // A disabled application's keys stop working at once, on every process.
+    if (changed.includes('status')) await this.changes.changed(API_KEY_CHANGES, c.id);
     const action = changed.includes('status')
       ? after.status === 'disabled'
         ? 'application.disabled'

@@ -31,6 +31,7 @@ export class UpdateRoleHandler implements ICommandHandler<UpdateRole, RoleView> 
       c.actor,
       after,
       existing.filter((r) => r.key !== c.key),
+      before,
     );
     await this.roles.update(c.tenantId, after);
     await this.definitions.changed(c.tenantId, 'role.updated', c.key, c.actor, c.client, {

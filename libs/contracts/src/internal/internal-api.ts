@@ -1,0 +1,81 @@
+/**
+ * The internal API's v1 request and response bodies (`/internal/v1` on INTERNAL_PORT), for sibling
+ * services to code against. Compatibility rule: within v1 fields are only added — never renamed,
+ * removed, retyped or made nullable — and union members only added to outputs
+ * (test/contracts-compat.e2e-spec.ts holds the code to v1-shapes.json).
+ */
+import type { UserStatusV1 } from '../events/user.events';
+
+/** `GET /internal/v1/users/{id}` and the items of the lookups. */
+export interface InternalUserV1 {
+  id: string;
+  email: string | null;
+  email_verified: boolean;
+  status: UserStatusV1;
+  display_name: string | null;
+  created_at: string;
+}
+
+/** `GET /internal/v1/users?email=`: zero or one user. */
+export interface InternalUserListV1 {
+  items: InternalUserV1[];
+}
+
+/** `POST /internal/v1/users/batch` body: up to 100 ids. */
+export interface InternalUserBatchRequestV1 {
+  ids: string[];
+}
+
+/** `POST /internal/v1/users/batch`: the users found, in the order asked, and the ids that were not. */
+export interface InternalUserBatchV1 {
+  items: InternalUserV1[];
+  missing: string[];
+}
+
+/** `GET /internal/v1/tenants/{tenant_id}/members/{user_id}` and the items of the member list. */
+export interface InternalMemberV1 {
+  tenant_id: string;
+  user_id: string;
+  email: string;
+  status: 'active' | 'suspended';
+  roles: string[];
+  /** What the roles grant, with inheritance; empty while the membership is suspended. */
+  permissions: string[];
+  joined_at: string;
+}
+
+/** `GET /internal/v1/tenants/{tenant_id}/members`: cursor-paginated, by email. */
+export interface InternalMemberPageV1 {
+  items: InternalMemberV1[];
+  next_cursor: string | null;
+}
+
+/** `POST /internal/v1/authz/check` body. */
+export interface InternalAuthzCheckRequestV1 {
+  user_id: string;
+  tenant_id: string;
+  permission: string;
+  /** The user an action on members targets. */
+  resource?: { type: 'user'; id: string };
+}
+
+/** `POST /internal/v1/authz/check` (the same decision as `POST /v1/tenants/{tenant_id}/authz/check`). */
+export interface InternalAuthzDecisionV1 {
+  allowed: boolean;
+  reason: string;
+}
+
+/** `POST /internal/v1/users/{id}/identities` body. */
+export interface InternalLinkIdentityRequestV1 {
+  provider: string;
+  subject: string;
+}
+
+/** `POST /internal/v1/users/{id}/identities`: the linked identity. */
+export interface InternalIdentityV1 {
+  id: string;
+  user_id: string;
+  provider: string;
+  subject: string;
+  linked_at: string;
+}
