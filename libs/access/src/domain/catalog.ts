@@ -78,7 +78,6 @@ function constraintProblems(
     if (isCount(raw.min_length)) c.min_length = raw.min_length;
     else err('min_length', 'must be a non-negative integer');
   }
-  isCount(raw.min_length) ? (c.min_length = raw.min_length) : err('min_length', 'must be a non-negative integer');
   if (raw.max_length !== undefined) {
     if (isCount(raw.max_length) && raw.max_length >= 1 && raw.max_length <= MAX_STRING) c.max_length = raw.max_length;
     else err('max_length', `must be an integer from 1 to ${MAX_STRING}`);
