@@ -31,6 +31,8 @@ interface Server {
   name: string;
   child: ChildProcess;
   baseUrl: string;
+  /** The internal API's listener, when the server has one (User Engine). */
+  internalUrl: string;
   startupMs: number;
 }
 
@@ -48,9 +50,16 @@ function start(name: string, file: string, env: Record<string, string | undefine
       out += d.toString();
       const m = /listening on [^:\s]+:(\d+)/.exec(out);
       if (m) {
+        const internal = /internal API on [^:\s]+:(\d+)/.exec(out);
         child.stdout!.removeAllListeners('data');
         child.stdout!.resume(); // keep draining
-        resolve({ name, child, baseUrl: `http://127.0.0.1:${m[1]}`, startupMs: Date.now() - begun });
+        resolve({
+          name,
+          child,
+          baseUrl: `http://127.0.0.1:${m[1]}`,
+          internalUrl: `http://127.0.0.1:${internal?.[1] ?? m[1]}`,
+          startupMs: Date.now() - begun,
+        });
       }
     });
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -189,6 +198,8 @@ async function main(): Promise<void> {
   const app = await start('user-engine', 'apps/api/src/main.ts', {
     PORT: '0',
     HOST: '127.0.0.1',
+    INTERNAL_PORT: '0',
+    INTERNAL_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl,
     ACCOUNT_BCRYPT_COST: String(cost),
@@ -206,7 +217,8 @@ async function main(): Promise<void> {
     await stop(nest);
     rows.push(base, nestRow);
     for (const s of scenarios) {
-      const prepared = (await s.setup?.({ baseUrl: app.baseUrl, databaseUrl })) ?? {};
+      const prepared = (await s.setup?.({ baseUrl: app.baseUrl, internalUrl: app.internalUrl, databaseUrl })) ?? {};
+      const target = s.internal ? app.internalUrl : app.baseUrl;
       const request = { method: s.method, body: prepared.body ?? s.body };
       // The raw bcrypt rate is measured right before the scenario it bounds, for the same window.
       // ~10 logins/s: a longer window keeps one request more or less from moving the ratio much.
@@ -217,12 +229,12 @@ async function main(): Promise<void> {
         bcryptRates.push(bcryptRate);
       }
       const path = prepared.path ?? s.path;
-      const row = await drive(s.name, 'app', `${app.baseUrl}${path}`, request, prepared.headers, undefined, prepared.bodies, duration);
+      const row = await drive(s.name, 'app', `${target}${path}`, request, prepared.headers, undefined, prepared.bodies, duration);
       if (bcryptRate !== undefined) row.ratio_to_bcrypt = row.requests_per_sec / bcryptRate;
       rows.push(row);
       if (s.halfLoad) {
         const half = Math.max(1, Math.round(row.requests_per_sec / 2));
-        rows.push(await drive(`${s.name} @ half peak (${half}/s)`, 'app', `${app.baseUrl}${path}`, request, prepared.headers, half));
+        rows.push(await drive(`${s.name} @ half peak (${half}/s)`, 'app', `${target}${path}`, request, prepared.headers, half));
       }
     }
     for (const r of rows) {

@@ -8,6 +8,8 @@ import { seedMembers } from '../seed-members';
  */
 export interface ScenarioContext {
   baseUrl: string;
+  /** The internal API's listener (INTERNAL_PORT). */
+  internalUrl: string;
   /** The database the app runs on (as its owner), e.g. to read the development mailbox. */
   databaseUrl: string;
 }
@@ -20,6 +22,8 @@ export interface Scenario {
   body?: unknown;
   /** `bodies`: requests cycle through them (e.g. many users logging in rather than one, 20 times at once). */
   setup?: (ctx: ScenarioContext) => Promise<{ headers?: Record<string, string>; body?: unknown; bodies?: unknown[]; path?: string } | void>;
+  /** Driven against the internal listener (INTERNAL_PORT) rather than the public one. */
+  internal?: boolean;
   /** Also measure latency at half of the peak rate (the budgets' "p99 at half of peak load"). */
   halfLoad?: boolean;
   /** Compare throughput with the raw bcrypt-verify rate measured in the same run. */
@@ -64,16 +68,48 @@ async function verifiedUser(ctx: ScenarioContext): Promise<{ email: string; pass
   throw new Error('the verification mail did not arrive');
 }
 
+interface SeededOwner {
+  tenantId: string;
+  userId: string;
+  headers: Record<string, string>;
+}
+
 /** The owner of the seeded 10k-member tenant, signed in: its id and a bearer header. */
-async function seededTenantOwner(ctx: ScenarioContext): Promise<{ tenantId: string; headers: Record<string, string> }> {
+async function seededTenantOwner(ctx: ScenarioContext): Promise<SeededOwner> {
   const user = await verifiedUser(ctx);
   const pair = await request(ctx.baseUrl, 'POST', '/v1/auth/login', user);
   const id = String((pair.user as { id: string }).id);
   const { tenantId } = await seedMembers(ctx.databaseUrl, { id, email: user.email });
-  return { tenantId, headers: { authorization: `Bearer ${String(pair.access_token)}` } };
+  return { tenantId, userId: id, headers: { authorization: `Bearer ${String(pair.access_token)}` } };
 }
 
-let seeded: Promise<{ tenantId: string; headers: Record<string, string> }> | undefined;
+let seeded: Promise<SeededOwner> | undefined;
+
+/**
+ * An API key with `authz:check` for a sibling service: the seeded owner is made a platform operator
+ * (in the database, as `cli bootstrap-admin` would), registers an application and issues the key.
+ */
+async function serviceKey(ctx: ScenarioContext, owner: SeededOwner): Promise<string> {
+  const db = new Client({ connectionString: ctx.databaseUrl });
+  await db.connect();
+  try {
+    await db.query(`INSERT INTO access.platform_roles (user_id, role) VALUES ($1, 'platform-operator') ON CONFLICT DO NOTHING`, [
+      owner.userId,
+    ]);
+  } finally {
+    await db.end();
+  }
+  const key = `bench-${Date.now().toString(36)}`;
+  const application = await request(ctx.baseUrl, 'POST', '/v1/applications', { key, name: 'Benchmark service' }, owner.headers);
+  const issued = await request(
+    ctx.baseUrl,
+    'POST',
+    `/v1/applications/${String(application.id)}/api-keys`,
+    { name: 'bench', scopes: ['authz:check'] },
+    owner.headers,
+  );
+  return String(issued.secret);
+}
 
 export const SCENARIOS: Scenario[] = [
   { name: 'health-live', description: 'GET /health/live — the HTTP pipeline without I/O', path: '/health/live' },
@@ -118,6 +154,23 @@ export const SCENARIOS: Scenario[] = [
       seeded ??= seededTenantOwner(ctx);
       const { tenantId, headers } = await seeded;
       return { headers, path: `/v1/tenants/${tenantId}/authz/check` };
+    },
+  },
+  {
+    name: 'internal-authz-check',
+    description: 'POST /internal/v1/authz/check — the same decision for a sibling service with an API key, on INTERNAL_PORT',
+    method: 'POST',
+    path: '/internal/v1/authz/check',
+    internal: true,
+    halfLoad: true,
+    setup: async (ctx) => {
+      seeded ??= seededTenantOwner(ctx);
+      const owner = await seeded;
+      const key = await serviceKey(ctx, owner);
+      return {
+        headers: { authorization: `Bearer ${key}` },
+        body: { user_id: owner.userId, tenant_id: owner.tenantId, permission: 'members:manage' },
+      };
     },
   },
   {

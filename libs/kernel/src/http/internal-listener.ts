@@ -22,13 +22,16 @@ export function arrivedOnInternalPort(raw: IncomingMessage): boolean {
  * port reveals the other's routes.
  */
 export function belongsToListener(request: FastifyRequest): boolean {
-  const path = request.url.split('?', 1)[0];
+  // The matched route's pattern, not the raw URL: the router decodes percent-escapes, so
+  // `/%69nternal/…` reaches an internal route while its raw text does not start with /internal/.
+  const path = request.routeOptions?.url ?? request.url.split('?', 1)[0];
   if (SHARED_PATHS.has(path)) return true;
   return arrivedOnInternalPort(request.raw) === path.startsWith(INTERNAL_PREFIX);
 }
 
 export function refuseOtherSurface(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  if (belongsToListener(request)) done();
+  // An unknown route is already on its way to the not-found handler (which runs this hook too).
+  if (request.is404 || belongsToListener(request)) done();
   else reply.callNotFound();
 }
 
