@@ -459,7 +459,7 @@ describe('permission matrix', () => {
         if (path === undefined) continue;
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
         const route = `${method} /${[prefix, path].filter((p) => p && p !== '/').join('/')}`.replace(/\/+/g, '/');
-        if (!route.includes('/v1/tenants/:tenant_id') && !route.includes(' /v1/admin/')) continue;
+        if (!route.includes(' /v1/tenants/:tenant_id') && !route.includes(' /v1/admin/')) continue;
         const requirement = requirementOf(reflector, [handler, wrapper.metatype as Function]);
         declared[route] =
           typeof requirement === 'object' ? ('permission' in requirement ? requirement.permission : requirement.kind) : String(requirement);

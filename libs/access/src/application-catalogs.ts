@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { ChangeFeed, PermissionCatalog } from '@user-engine/kernel';
 import { AuthorizationFacts } from './authorization-facts';
 import { CatalogsRepository } from './persistence/catalogs.repository';
@@ -13,7 +13,7 @@ export const CATALOG_CHANGES = 'access_catalog_changes';
  * Role writes do not trust this copy: they read the catalog tables under the catalog lock.
  */
 @Injectable()
-export class ApplicationCatalogs implements OnApplicationBootstrap {
+export class ApplicationCatalogs implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger('ApplicationCatalogs');
   private loaded = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
@@ -25,11 +25,15 @@ export class ApplicationCatalogs implements OnApplicationBootstrap {
     private readonly facts: AuthorizationFacts,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Subscribes before the application bootstraps: the notifications' connection LISTENs to the channels known then. */
+  onModuleInit(): void {
     const reload = () => {
       this.reload().catch((err: Error) => this.logger.error(`could not reload the application catalogs: ${err.message}`));
     };
     this.changes.listen(CATALOG_CHANGES, { onChange: reload, onResync: reload });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
     await this.reload();
   }
 

@@ -200,8 +200,14 @@ export function validateCatalog(
   return { catalog: { permissions, attributes }, errors };
 }
 
-/** Attributes whose type or scope the new catalog changes (stored values would stop fitting). */
-export function incompatibleAttributes(current: Catalog | undefined, next: Catalog): FieldError[] {
+/**
+ * Attributes whose type or scope the new catalog changes (stored values would stop fitting). Give
+ * the attributes in the order of the request (not the sorted catalog): paths point into it.
+ */
+export function incompatibleAttributes(
+  current: Catalog | undefined,
+  next: { attributes: readonly Pick<CatalogInput['attributes'][number], 'key' | 'type' | 'scope'>[] },
+): FieldError[] {
   const before = new Map(current?.attributes.map((a) => [a.key, a]) ?? []);
   const errors: FieldError[] = [];
   next.attributes.forEach((a, i) => {

@@ -35,7 +35,7 @@ export class PublishCatalogHandler implements ICommandHandler<PublishCatalog, { 
     const current = await this.catalogs.current(application.id);
     const { catalog, errors } = validateCatalog(application.key, c.input, current);
     if (errors.length) throw KernelErrors.validation(errors);
-    const incompatible = incompatibleAttributes(current, catalog);
+    const incompatible = incompatibleAttributes(current, c.input);
     if (incompatible.length) throw AccessErrors.catalogIncompatible(incompatible);
     if (current && sameCatalog(current, catalog)) return { catalog: toCatalogView(application.key, current), created: false };
 
