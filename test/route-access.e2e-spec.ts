@@ -2,6 +2,10 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { type AccessRequirement, PermissionCatalog, requirementOf } from '@user-engine/kernel';
+import type { LightMyRequestResponse } from 'fastify';
+import { signUp } from './support/account';
+import { type HttpResponse, internal, listen } from './support/internal';
+import { expectProblem } from './support/problems';
 import { useTestApp } from './support/test-app';
 
 interface RouteInfo {
@@ -56,7 +60,10 @@ describe('every route declares who may call it', () => {
   });
 
   it('declares tenant permissions only on routes that carry the tenant in the path, and every tenant route declares one', () => {
-    const tenantRoutes = routes.filter((r) => r.route.includes(':tenant_id') && !r.route.includes('/v1/admin/'));
+    // Admin routes are platform permissions; internal routes bind the tenant through the API key.
+    const tenantRoutes = routes.filter(
+      (r) => r.route.includes(':tenant_id') && !r.route.includes('/v1/admin/') && !r.route.includes(' /internal/'),
+    );
     const inTenant = (r: RouteInfo) =>
       typeof r.requirement === 'object' && (r.requirement.kind === 'tenant' || r.requirement.kind === 'member');
     expect(tenantRoutes.filter((r) => !inTenant(r)).map((r) => r.route)).toEqual([]);
@@ -76,6 +83,47 @@ describe('every route declares who may call it', () => {
       (r) => typeof r.requirement === 'object' && 'permission' in r.requirement && !catalog.has(r.requirement.permission),
     );
     expect(unknown.map((r) => r.route)).toEqual([]);
+  });
+
+  it('puts every /internal route behind a service scope the catalog knows, and only /internal routes', () => {
+    const catalog = ctx.t.get(PermissionCatalog);
+    const isService = (r: RouteInfo) => typeof r.requirement === 'object' && r.requirement.kind === 'service';
+    const internalRoutes = routes.filter((r) => r.route.includes(' /internal/'));
+    expect(
+      Object.fromEntries(
+        internalRoutes.map((r) => [
+          r.route,
+          typeof r.requirement === 'object' && r.requirement.kind === 'service' ? r.requirement.scope : r.requirement,
+        ]),
+      ),
+    ).toEqual({
+      'GET /internal/v1/users': 'users:read',
+      'GET /internal/v1/users/:id': 'users:read',
+      'POST /internal/v1/users/batch': 'users:read',
+      'POST /internal/v1/users/:id/identities': 'identities:link',
+      'GET /internal/v1/tenants/:tenant_id/members': 'members:read',
+      'GET /internal/v1/tenants/:tenant_id/members/:user_id': 'members:read',
+      'POST /internal/v1/authz/check': 'authz:check',
+    });
+    const unknownScope = internalRoutes.filter(
+      (r) => !(typeof r.requirement === 'object' && r.requirement.kind === 'service' && catalog.serviceScope(r.requirement.scope)),
+    );
+    expect(unknownScope.map((r) => r.route)).toEqual([]);
+    expect(routes.filter((r) => isService(r) && !r.route.includes(' /internal/')).map((r) => r.route)).toEqual([]);
+    // Every scope a key can be issued with guards at least one route, and the catalog knows no other.
+    const used = new Set(internalRoutes.map((r) => (r.requirement as { scope: string }).scope));
+    expect(
+      catalog
+        .listServiceScopes()
+        .map((s) => s.key)
+        .filter((k) => !used.has(k)),
+    ).toEqual([]);
+    expect(catalog.listServiceScopes().map((s) => [s.key, s.platformOnly ?? false])).toEqual([
+      ['authz:check', false],
+      ['identities:link', true],
+      ['members:read', false],
+      ['users:read', false],
+    ]);
   });
 
   it('keeps the public surface to what must be anonymous', () => {
@@ -107,5 +155,16 @@ describe('every route declares who may call it', () => {
     const res = await ctx.t.inject({ method: 'GET', url: '/v1/tenants/0190a4d6-aaaa-7000-8000-00000000000a/members' });
     expect(res.statusCode).toBe(401);
     expect(res.json().code).toBe('AUTH.UNAUTHENTICATED');
+  });
+
+  it('refuses a service route without an API key (401), a user token included, on the internal port', async () => {
+    const l = await listen(ctx.t);
+    const user = await signUp(ctx.t, ctx.db);
+    const url = '/internal/v1/tenants/0190a4d6-aaaa-7000-8000-00000000000a/members';
+    const asProblem = (res: HttpResponse) => res as unknown as LightMyRequestResponse;
+    expectProblem(asProblem(await internal(l, 'GET', url)), 401, 'AUTH.API_KEY_REQUIRED');
+    expectProblem(asProblem(await internal(l, 'GET', url, { key: user.accessToken })), 401, 'AUTH.API_KEY_REQUIRED');
+    // The public port does not serve it at all.
+    expectProblem(await ctx.t.inject({ method: 'GET', url }), 404, 'KERNEL.ROUTE_NOT_FOUND');
   });
 });
