@@ -457,9 +457,15 @@ describe('access: applications publish catalogs', () => {
           min_role: p.default_role,
           acr: 'aal1',
           source: 'application:billing',
+          application: 'billing',
+          deprecated: false,
         })),
       );
-      expect(items.find((p) => p.key === 'members:read')).toMatchObject({ source: expect.not.stringMatching(/^application:/) });
+      expect(items.find((p) => p.key === 'members:read')).toMatchObject({
+        source: expect.not.stringMatching(/^application:/),
+        application: null,
+        deprecated: false,
+      });
       expectProblem(await get(ctx.t, '/v1/permissions'), 401, 'AUTH.UNAUTHENTICATED');
     });
 
@@ -558,6 +564,10 @@ describe('access: applications publish catalogs', () => {
       // Still decided for who holds it, through the custom role and the built-in owner role.
       expect(await decision(member, 'billing:reports.export')).toEqual({ allowed: true, reason: 'role:exporter' });
       expect(await decision(owner, 'billing:reports.export')).toEqual({ allowed: true, reason: 'role:owner' });
+      const listing = (await get(ctx.t, '/v1/permissions', owner.accessToken)).json<{ items: { key: string; deprecated: boolean }[] }>();
+      expect(listing.items.filter((p) => p.key.startsWith('billing:') && p.deprecated).map((p) => p.key)).toEqual([
+        'billing:reports.export',
+      ]);
 
       // A new role, or a role that did not have it, cannot get it; the role that has it keeps it.
       const fresh = await post(

@@ -122,6 +122,8 @@ describe('access: permission catalog and roles', () => {
         min_role: 'editor',
         acr: 'aal1',
         source: 'tenancy',
+        application: null,
+        deprecated: false,
       });
       expect(byKey.get('tenants:delete')).toMatchObject({ scope: 'tenant', min_role: 'owner', acr: 'aal1', source: 'tenancy' });
       expect(byKey.get('roles:manage')).toMatchObject({ scope: 'tenant', min_role: 'admin', source: 'access' });
@@ -133,6 +135,8 @@ describe('access: permission catalog and roles', () => {
         min_role: null,
         acr: 'aal1',
         source: 'access',
+        application: null,
+        deprecated: false,
       });
       expect(byKey.get('platform:tenants.read')).toMatchObject({ scope: 'platform', min_role: null, source: 'tenancy' });
       // Every tenant permission has a lowest role; no platform permission has one.

@@ -31,7 +31,11 @@ export class PermissionResponse {
   })
   min_role!: string | null;
   @ApiProperty({ enum: ['aal1', 'aal2'] }) acr!: string;
-  @ApiProperty({ example: 'tenancy', description: 'The module (or application) that declares it.' }) source!: string;
+  @ApiProperty({ example: 'tenancy', description: 'The module that declares it, or `application:<key>`.' }) source!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'billing', description: 'The application whose catalog publishes it.' })
+  application!: string | null;
+  @ApiProperty({ description: 'Deprecated by its application: kept for the roles holding it, offered to no new one.' })
+  deprecated!: boolean;
 }
 
 export class PermissionListResponse {

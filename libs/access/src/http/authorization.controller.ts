@@ -43,7 +43,8 @@ export class AuthorizationController {
   @Authenticated({ tenantTokens: true })
   @ApiOperation({
     summary: 'The permission catalog',
-    description: 'Every permission the mounted modules declare, with the lowest built-in role holding it.',
+    description:
+      "Every permission the mounted modules declare and the applications' catalogs publish, with the lowest built-in role holding it.",
   })
   @ApiOkResponse({ type: PermissionListResponse })
   permissions(): { items: PermissionResponse[] } {
@@ -55,6 +56,8 @@ export class AuthorizationController {
         min_role: p.minRole ?? null,
         acr: p.acr ?? 'aal1',
         source: p.source,
+        application: p.application ?? null,
+        deprecated: p.deprecated ?? false,
       })),
     };
   }
