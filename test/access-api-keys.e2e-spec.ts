@@ -4,6 +4,7 @@ import { del, get, post, signUp, type SignedIn } from './support/account';
 import { createApiKey, type HttpResponse, internal, type IssuedKey, listen, type Listening, registerApplication } from './support/internal';
 import { expectProblem } from './support/problems';
 import { createTenant, makeOperator } from './support/tenancy';
+import { TenancyHousekeeping } from '@user-engine/tenancy';
 import { eventually, startTestApp, type TestApp, useTestApp } from './support/test-app';
 
 // Applications' API keys: issuing, listing and revoking them (platform operators only), how they are
@@ -396,6 +397,43 @@ describe('API keys', () => {
       expect(row).toEqual({ revoked_at: null });
       expect(await audits('api_key.revoked', key.id)).toEqual([]);
       expect((await userLookup(key.secret)).statusCode).toBe(200);
+    });
+  });
+
+  describe('a tenant erased', () => {
+    it('revokes the keys bound to it (audited by the system), and only those', async () => {
+      const gone = await createTenant(ctx.t, owner, 'Gone');
+      const bound = await createApiKey(ctx.t, operator, appId, { tenant_id: gone, scopes: ['members:read'] });
+      const other = await createApiKey(ctx.t, operator, appId, { tenant_id: tenantId, scopes: ['members:read'] });
+      const members = (key: IssuedKey, tenant: string) => internal(l, 'GET', `/internal/v1/tenants/${tenant}/members`, { key: key.secret });
+      expect((await members(bound, gone)).statusCode).toBe(200);
+      expect((await del(ctx.t, `/v1/tenants/${gone}`, owner.accessToken)).statusCode).toBe(204);
+      // Deleted but not yet erased: the key still authenticates; the tenant reads as unknown.
+      problem(await members(bound, gone), 404, 'TENANCY.NOT_FOUND');
+      await ctx.db.query(`UPDATE tenancy.tenants SET erase_after = now() - interval '1 second' WHERE tenant_id = $1`, [gone]);
+      expect(await ctx.t.get(TenancyHousekeeping).eraseExpired()).toEqual([gone]);
+
+      await eventually(async () => (await members(bound, gone)).statusCode === 401, 15_000, 'the erased tenant’s key revoked');
+      problem(await members(bound, gone), 401, 'AUTH.API_KEY_REVOKED');
+      expect((await members(other, tenantId)).statusCode).toBe(200);
+      const [row] = await ctx.db.query<{ revoked_at: Date | null; revoked_by: string | null }>(
+        `SELECT revoked_at, revoked_by FROM access.api_keys WHERE id = $1`,
+        [bound.id],
+      );
+      expect(row.revoked_at).toBeInstanceOf(Date);
+      expect(row.revoked_by).toBeNull();
+      expect(await audits('api_key.revoked', bound.id)).toEqual([
+        {
+          actor_type: 'system',
+          actor_id: null,
+          tenant_id: null,
+          outcome: 'success',
+          resource_type: 'api_key',
+          resource_id: bound.id,
+          data: { application_id: appId, prefix: bound.prefix, reason: 'tenant_erased', tenant_id: gone },
+        },
+      ]);
+      expect(await audits('api_key.revoked', other.id)).toEqual([]);
     });
   });
 

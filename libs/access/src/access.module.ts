@@ -14,6 +14,7 @@ import { RoleDefinitions } from './commands/role-definitions';
 import { UpdateRoleHandler } from './commands/update-role/update-role.handler';
 import { AccessAccountHooks } from './account-hooks';
 import { TenantErasedHandler } from './events/tenant-erased.event-handler';
+import { TenantErasedKeysHandler } from './events/tenant-erased-keys.event-handler';
 import { UserDeletedHandler } from './events/user-deleted.event-handler';
 import { AdminController } from './http/admin.controller';
 import { ApplicationsController } from './http/applications.controller';
@@ -79,6 +80,7 @@ import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handle
     ListRolesHandler,
     ListOperatorsHandler,
     TenantErasedHandler,
+    TenantErasedKeysHandler,
     ApplicationsRepository,
     RegisterApplicationHandler,
     UpdateApplicationHandler,
