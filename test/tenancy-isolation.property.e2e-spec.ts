@@ -679,22 +679,21 @@ describe('tenant isolation, property-based: random actors, tenants and commands 
         const revoke = c.k === 'revokeInvitation';
         return {
           send: () => (revoke ? del(app, `${base}/invitations/${id}`, bearer) : post(app, `${base}/invitations/${id}/resend`, {}, bearer)),
-          expect:
-            guard(m, c.a, c.t, tok, 'members:invite') ??
-            (!open
-              ? refuse(404, 'TENANCY.INVITATION_NOT_FOUND')
-              : {
-                  status: revoke ? 204 : 200,
-                  audit: revoke ? 'invitation.revoked' : 'invitation.resent',
-                  then: (res) => {
-                    if (revoke) {
-                      inv!.status = 'revoked';
-                    } else {
-                      inv!.sent++;
-                      expect(res.json<InvitationBody>()).toMatchObject({ id, email: inv!.email, status: 'pending', sent_count: inv!.sent });
-                    }
-                  },
-                }),
+          expect: guard(m, c.a, c.t, tok, 'members:invite') ??
+            (!open ? refuse(404, 'TENANCY.INVITATION_NOT_FOUND') : undefined) ??
+            // Re-sending renews the grant: the sender must be able to give the invitation's roles now.
+            (revoke ? undefined : assignable(T!, c.a, inv!.roles)) ?? {
+              status: revoke ? 204 : 200,
+              audit: revoke ? 'invitation.revoked' : 'invitation.resent',
+              then: (res) => {
+                if (revoke) {
+                  inv!.status = 'revoked';
+                } else {
+                  inv!.sent++;
+                  expect(res.json<InvitationBody>()).toMatchObject({ id, email: inv!.email, status: 'pending', sent_count: inv!.sent });
+                }
+              },
+            },
         };
       }
 
