@@ -3,7 +3,14 @@ import { connect } from 'node:net';
 import { Client } from 'pg';
 import { signUp, type SignedIn } from './support/account';
 import { runTs, type RunningChild } from './support/child-process';
-import { call, createApiKey, type HttpResponse, registerApplication, type RegisteredApplication } from './support/internal';
+import {
+  call,
+  createApiKey,
+  type HttpResponse,
+  INTERNAL_DOCUMENT_PATHS,
+  registerApplication,
+  type RegisteredApplication,
+} from './support/internal';
 import { expectProblem } from './support/problems';
 import { createTenant, makeOperator } from './support/tenancy';
 import { eventually, TEST_ENV, useTestApp } from './support/test-app';
@@ -185,19 +192,7 @@ describe('the process entry serves the internal API (every module)', () => {
     expectProblem(asProblem(await call(internalUrl, { url: '/v1/me', headers: bearer(owner.accessToken) })), 404, 'KERNEL.ROUTE_NOT_FOUND');
     expect((await call(publicUrl, { url: '/v1/me', headers: bearer(owner.accessToken) })).statusCode).toBe(200);
     const internalDoc = (await call(internalUrl, { url: '/internal/openapi.json' })).json<{ paths: Record<string, unknown> }>();
-    expect(Object.keys(internalDoc.paths).sort()).toEqual(
-      [
-        '/health/live',
-        '/health/ready',
-        '/internal/v1/authz/check',
-        '/internal/v1/tenants/{tenant_id}/members',
-        '/internal/v1/tenants/{tenant_id}/members/{user_id}',
-        '/internal/v1/users',
-        '/internal/v1/users/batch',
-        '/internal/v1/users/{id}',
-        '/internal/v1/users/{id}/identities',
-      ].sort(),
-    );
+    expect(Object.keys(internalDoc.paths).sort()).toEqual([...INTERNAL_DOCUMENT_PATHS].sort());
 
     // An internal request held in flight: the first use of `later` waits for its credential while
     // the API keys table is locked.

@@ -10,6 +10,19 @@ export interface Listening {
   internalUrl: string;
 }
 
+/** The paths of the internal OpenAPI document: the internal API's routes plus the shared health probes. */
+export const INTERNAL_DOCUMENT_PATHS = [
+  '/health/live',
+  '/health/ready',
+  '/internal/v1/authz/check',
+  '/internal/v1/tenants/{tenant_id}/members',
+  '/internal/v1/tenants/{tenant_id}/members/{user_id}',
+  '/internal/v1/users',
+  '/internal/v1/users/batch',
+  '/internal/v1/users/{id}',
+  '/internal/v1/users/{id}/identities',
+];
+
 export interface HttpResponse {
   statusCode: number;
   headers: Record<string, string>;

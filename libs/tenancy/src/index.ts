@@ -10,6 +10,8 @@ export { GetTenant } from './queries/get-tenant/get-tenant.query';
 export { GetMembership } from './queries/get-membership/get-membership.query';
 export { ListMembers } from './queries/list-members/list-members.query';
 export { TenancyErrors } from './tenancy.errors';
+/** The member-list query (status, role, email prefix, page): the internal API takes the same. */
+export { MemberQueryDto } from './http/tenancy.dto';
 export { TenancyHousekeeping } from './tenancy-housekeeping';
 
 import { tenancyConfig } from './tenancy.config';

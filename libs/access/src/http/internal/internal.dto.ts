@@ -5,7 +5,6 @@ import {
   ArrayNotEmpty,
   IsArray,
   IsEmail,
-  IsIn,
   IsObject,
   IsOptional,
   IsString,
@@ -27,7 +26,8 @@ import type {
   InternalUserV1,
   UserStatusV1,
 } from '@user-engine/contracts';
-import { IsId, PageQueryDto, PERMISSION_KEY, SingleLine } from '@user-engine/kernel';
+import { IsId, PERMISSION_KEY, SingleLine } from '@user-engine/kernel';
+import { MemberQueryDto } from '@user-engine/tenancy';
 import { ResourceDto } from '../access.dto';
 
 // The bodies of the internal API: each class implements its published v1 contract (libs/contracts).
@@ -82,24 +82,8 @@ export class InternalMemberPageResponse implements InternalMemberPageV1 {
   @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
 }
 
-export class InternalMemberQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ['active', 'suspended'] })
-  @IsOptional()
-  @IsIn(['active', 'suspended'])
-  status?: 'active' | 'suspended';
-
-  @ApiPropertyOptional({ example: 'admin', description: 'Members holding this role.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(48)
-  role?: string;
-
-  @ApiPropertyOptional({ example: 'ada', description: 'Email prefix (case-insensitive).' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 254)
-  email?: string;
-}
+/** The same filters and paging as the public member list. */
+export class InternalMemberQueryDto extends MemberQueryDto {}
 
 export class InternalAuthzCheckDto implements InternalAuthzCheckRequestV1 {
   @ApiProperty({ format: 'uuid' })
