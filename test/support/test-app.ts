@@ -20,6 +20,9 @@ export interface TestApp {
 export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
   LOG_LEVEL: 'info',
+  // Processes started from these settings (serve children) bind ephemeral ports: suites run in parallel.
+  INTERNAL_PORT: '0',
+  INTERNAL_HOST: '127.0.0.1',
   OUTBOX_POLL_INTERVAL: '100ms',
   OUTBOX_RETRY_BASE: '20ms',
   OUTBOX_RETRY_MAX: '200ms',
