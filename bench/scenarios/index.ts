@@ -86,27 +86,32 @@ async function seededTenantOwner(ctx: ScenarioContext): Promise<SeededOwner> {
 let seeded: Promise<SeededOwner> | undefined;
 
 /**
- * An API key with `authz:check` for a sibling service: the seeded owner is made a platform operator
- * (in the database, as `cli bootstrap-admin` would), registers an application and issues the key.
+ * An API key with `authz:check` for a sibling service: a new account is made a platform operator
+ * (in the database, as `cli bootstrap-admin` would, before it is ever authorised — no cached facts to
+ * invalidate), registers an application and issues the key.
  */
-async function serviceKey(ctx: ScenarioContext, owner: SeededOwner): Promise<string> {
+async function serviceKey(ctx: ScenarioContext): Promise<string> {
+  const operator = await verifiedUser(ctx);
   const db = new Client({ connectionString: ctx.databaseUrl });
   await db.connect();
   try {
-    await db.query(`INSERT INTO access.platform_roles (user_id, role) VALUES ($1, 'platform-operator') ON CONFLICT DO NOTHING`, [
-      owner.userId,
-    ]);
+    await db.query(
+      `INSERT INTO access.platform_roles (user_id, role) SELECT id, 'platform-operator' FROM account.users WHERE email = $1 ON CONFLICT DO NOTHING`,
+      [operator.email],
+    );
   } finally {
     await db.end();
   }
+  const pair = await request(ctx.baseUrl, 'POST', '/v1/auth/login', operator);
+  const headers = { authorization: `Bearer ${String(pair.access_token)}` };
   const key = `bench-${Date.now().toString(36)}`;
-  const application = await request(ctx.baseUrl, 'POST', '/v1/applications', { key, name: 'Benchmark service' }, owner.headers);
+  const application = await request(ctx.baseUrl, 'POST', '/v1/applications', { key, name: 'Benchmark service' }, headers);
   const issued = await request(
     ctx.baseUrl,
     'POST',
     `/v1/applications/${String(application.id)}/api-keys`,
     { name: 'bench', scopes: ['authz:check'] },
-    owner.headers,
+    headers,
   );
   return String(issued.secret);
 }
@@ -166,7 +171,7 @@ export const SCENARIOS: Scenario[] = [
     setup: async (ctx) => {
       seeded ??= seededTenantOwner(ctx);
       const owner = await seeded;
-      const key = await serviceKey(ctx, owner);
+      const key = await serviceKey(ctx);
       return {
         headers: { authorization: `Bearer ${key}` },
         body: { user_id: owner.userId, tenant_id: owner.tenantId, permission: 'members:manage' },
