@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
 import { del, get, post, signUp, type SignedIn } from './support/account';
-import { createApiKey, type HttpResponse, internal, type IssuedKey, listen, type Listening, registerApplication } from './support/internal';
+import { createApiKey, internal, type IssuedKey, listen, type Listening, registerApplication } from './support/internal';
 import { expectProblem } from './support/problems';
 import { createTenant, makeOperator } from './support/tenancy';
 import { TenancyHousekeeping } from '@user-engine/tenancy';
@@ -14,9 +13,6 @@ import { eventually, startTestApp, type TestApp, useTestApp } from './support/te
 const SECRET = /^ue_live_[0-9A-Za-z]{43}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const ALL_SCOPES = ['authz:check', 'identities:link', 'members:read', 'users:read'];
-
-/** expectProblem over real HTTP (it reads only the status, headers and JSON body). */
-const problem = (res: HttpResponse, status: number, code: string) => expectProblem(res as unknown as LightMyRequestResponse, status, code);
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 const future = (days = 30) => new Date(Date.now() + days * 86_400_000).toISOString();
@@ -358,7 +354,7 @@ describe('API keys', () => {
       const res = await del(ctx.t, `${keysUrl()}/${key.id.toUpperCase()}`, operator.accessToken);
       expect(res.statusCode).toBe(204);
       expect(res.body).toBe('');
-      problem(await userLookup(key.secret), 401, 'AUTH.API_KEY_REVOKED');
+      expectProblem(await userLookup(key.secret), 401, 'AUTH.API_KEY_REVOKED');
 
       const [row] = await ctx.db.query<{ revoked_at: Date | null; revoked_by: string | null }>(
         `SELECT revoked_at, revoked_by FROM access.api_keys WHERE id = $1`,
@@ -409,12 +405,12 @@ describe('API keys', () => {
       expect((await members(bound, gone)).statusCode).toBe(200);
       expect((await del(ctx.t, `/v1/tenants/${gone}`, owner.accessToken)).statusCode).toBe(204);
       // Deleted but not yet erased: the key still authenticates; the tenant reads as unknown.
-      problem(await members(bound, gone), 404, 'TENANCY.NOT_FOUND');
+      expectProblem(await members(bound, gone), 404, 'TENANCY.NOT_FOUND');
       await ctx.db.query(`UPDATE tenancy.tenants SET erase_after = now() - interval '1 second' WHERE tenant_id = $1`, [gone]);
       expect(await ctx.t.get(TenancyHousekeeping).eraseExpired()).toEqual([gone]);
 
       await eventually(async () => (await members(bound, gone)).statusCode === 401, 15_000, 'the erased tenant’s key revoked');
-      problem(await members(bound, gone), 401, 'AUTH.API_KEY_REVOKED');
+      expectProblem(await members(bound, gone), 401, 'AUTH.API_KEY_REVOKED');
       expect((await members(other, tenantId)).statusCode).toBe(200);
       const [row] = await ctx.db.query<{ revoked_at: Date | null; revoked_by: string | null }>(
         `SELECT revoked_at, revoked_by FROM access.api_keys WHERE id = $1`,
@@ -552,7 +548,7 @@ describe('API keys', () => {
           status: c.status,
           code: c.code,
         });
-        problem(res, c.status, c.code);
+        expectProblem(res, c.status, c.code);
         if (c.status === 401) expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="user-engine-internal"/);
         const rows = await ctx.db.query<Record<string, unknown>>(
           `SELECT actor_type, actor_id, tenant_id, outcome, resource_type, resource_id, ip, data FROM kernel.audit_log
@@ -594,7 +590,7 @@ describe('API keys', () => {
         10_000,
         'the key to expire',
       );
-      problem(res, 401, 'AUTH.API_KEY_EXPIRED');
+      expectProblem(res, 401, 'AUTH.API_KEY_EXPIRED');
       const list = await get(ctx.t, `${keysUrl()}?status=expired`, operator.accessToken);
       expect(list.json<{ items: KeyView[] }>().items.map((k) => k.id)).toContain(key.id);
     });
@@ -602,7 +598,7 @@ describe('API keys', () => {
     it('a missing scope is 403 AUTHZ.API_KEY_SCOPE and a foreign tenant 403 AUTHZ.API_KEY_TENANT, both audited as authz.denied', async () => {
       const narrow = await createApiKey(ctx.t, operator, appId, { scopes: ['members:read'] });
       const res = await userLookup(narrow.secret);
-      expect(problem(res, 403, 'AUTHZ.API_KEY_SCOPE')).toMatchObject({ reason: 'missing_scope', scope: 'users:read' });
+      expect(expectProblem(res, 403, 'AUTHZ.API_KEY_SCOPE')).toMatchObject({ reason: 'missing_scope', scope: 'users:read' });
       expect(await audits('authz.denied', narrow.id)).toEqual([
         {
           actor_type: 'service',
@@ -618,7 +614,7 @@ describe('API keys', () => {
       const otherTenant = await createTenant(ctx.t, owner, 'Other');
       const bound = await createApiKey(ctx.t, operator, appId, { tenant_id: tenantId });
       const foreign = await internal(l, 'GET', `/internal/v1/tenants/${otherTenant}/members`, { key: bound.secret });
-      expect(problem(foreign, 403, 'AUTHZ.API_KEY_TENANT').reason).toBe('key_tenant_mismatch');
+      expect(expectProblem(foreign, 403, 'AUTHZ.API_KEY_TENANT').reason).toBe('key_tenant_mismatch');
       const [denied] = await audits('authz.denied', bound.id);
       expect(denied).toMatchObject({
         actor_type: 'service',
@@ -652,12 +648,12 @@ describe('API keys', () => {
       const throttledBefore = await count('api_key.throttled');
 
       expect((await internal(tl, 'GET', url, { key: good.secret })).statusCode).toBe(200);
-      problem(await internal(tl, 'GET', url, { key: 'nope' }), 401, 'AUTH.API_KEY_INVALID');
-      problem(await internal(tl, 'GET', url, {}), 401, 'AUTH.API_KEY_REQUIRED');
-      problem(await internal(tl, 'GET', url, { key: `ue_live_${'q'.repeat(43)}` }), 401, 'AUTH.API_KEY_INVALID');
+      expectProblem(await internal(tl, 'GET', url, { key: 'nope' }), 401, 'AUTH.API_KEY_INVALID');
+      expectProblem(await internal(tl, 'GET', url, {}), 401, 'AUTH.API_KEY_REQUIRED');
+      expectProblem(await internal(tl, 'GET', url, { key: `ue_live_${'q'.repeat(43)}` }), 401, 'AUTH.API_KEY_INVALID');
       for (const send of [{ key: 'nope' }, { key: good.secret }, {}]) {
         const res = await internal(tl, 'GET', url, send);
-        problem(res, 429, 'AUTH.API_KEY_THROTTLED');
+        expectProblem(res, 429, 'AUTH.API_KEY_THROTTLED');
         const retryAfter = Number(res.headers['retry-after']);
         expect(Number.isInteger(retryAfter)).toBe(true);
         expect(retryAfter).toBeGreaterThanOrEqual(1);
@@ -675,7 +671,7 @@ describe('API keys', () => {
 
       // Once the window is over, the address is served again.
       await eventually(async () => (await internal(tl, 'GET', url, { key: good.secret })).statusCode === 200, 10_000, 'the window to end');
-      problem(await internal(tl, 'GET', url, { key: 'nope' }), 401, 'AUTH.API_KEY_INVALID');
+      expectProblem(await internal(tl, 'GET', url, { key: 'nope' }), 401, 'AUTH.API_KEY_INVALID');
       expect(await count('api_key.throttled')).toBe(throttledBefore + 1);
     });
   });
@@ -700,7 +696,7 @@ describe('API keys', () => {
         expect((await lookupOn(at, bystander.secret)).statusCode).toBe(200);
       }
       expect((await del(ctx.t, `${keysUrl()}/${key.id}`, operator.accessToken)).statusCode).toBe(204);
-      problem(await lookupOn(l, key.secret), 401, 'AUTH.API_KEY_REVOKED');
+      expectProblem(await lookupOn(l, key.secret), 401, 'AUTH.API_KEY_REVOKED');
       const res = await eventually(
         async () => {
           const r = await lookupOn(sl, key.secret);
@@ -709,7 +705,7 @@ describe('API keys', () => {
         10_000,
         'the second process to see the revocation',
       );
-      problem(res, 401, 'AUTH.API_KEY_REVOKED');
+      expectProblem(res, 401, 'AUTH.API_KEY_REVOKED');
       expect((await lookupOn(sl, bystander.secret)).statusCode).toBe(200);
     });
 
@@ -719,7 +715,7 @@ describe('API keys', () => {
       for (const at of [l, sl]) expect((await lookupOn(at, key.secret)).statusCode).toBe(200);
 
       expect((await post(second, `/v1/applications/${application.id}/disable`, {}, operator.accessToken)).statusCode).toBe(200);
-      problem(await lookupOn(sl, key.secret), 403, 'AUTH.APPLICATION_DISABLED');
+      expectProblem(await lookupOn(sl, key.secret), 403, 'AUTH.APPLICATION_DISABLED');
       const res = await eventually(
         async () => {
           const r = await lookupOn(l, key.secret);
@@ -728,7 +724,7 @@ describe('API keys', () => {
         10_000,
         'the first process to see the application disabled',
       );
-      problem(res, 403, 'AUTH.APPLICATION_DISABLED');
+      expectProblem(res, 403, 'AUTH.APPLICATION_DISABLED');
 
       expect((await post(second, `/v1/applications/${application.id}/enable`, {}, operator.accessToken)).statusCode).toBe(200);
       expect((await lookupOn(sl, key.secret)).statusCode).toBe(200);

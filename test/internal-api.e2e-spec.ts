@@ -1,4 +1,3 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { del, get, post, signUp, type SignedIn } from './support/account';
 import {
   call,
@@ -20,11 +19,8 @@ import { eventually, useTestApp } from './support/test-app';
 // route with a good key, every way a key can fail, malformed input, what a tenant-bound key may
 // see, linking identities, and which port serves what.
 
-const problem = (res: HttpResponse, status: number, code: string): ProblemBody =>
-  expectProblem(res as unknown as LightMyRequestResponse, status, code);
-
 function expectInvalid(res: HttpResponse, ...paths: string[]): ProblemBody {
-  const body = problem(res, 400, 'KERNEL.VALIDATION_FAILED');
+  const body = expectProblem(res, 400, 'KERNEL.VALIDATION_FAILED');
   expect(body.errors).toEqual(expect.arrayContaining(paths.map((path) => expect.objectContaining({ path }))));
   return body;
 }
@@ -232,7 +228,7 @@ describe('internal API', () => {
 
     it('no Authorization: 401 AUTH.API_KEY_REQUIRED with a challenge, audited as missing', async () => {
       const res = await send({});
-      problem(res, 401, 'AUTH.API_KEY_REQUIRED');
+      expectProblem(res, 401, 'AUTH.API_KEY_REQUIRED');
       expect(res.headers['www-authenticate']).toBe('Bearer realm="user-engine-internal"');
       expect(await auditOf(res)).toEqual([
         {
@@ -249,7 +245,7 @@ describe('internal API', () => {
 
     it("a user's access token (even an operator's): 401 AUTH.API_KEY_REQUIRED, audited as user_token without the token", async () => {
       const res = await send({ authorization: `Bearer ${operator.accessToken}` });
-      problem(res, 401, 'AUTH.API_KEY_REQUIRED');
+      expectProblem(res, 401, 'AUTH.API_KEY_REQUIRED');
       const audit = await auditOf(res);
       expect(audit).toEqual([
         expect.objectContaining({
@@ -263,17 +259,17 @@ describe('internal API', () => {
 
     it('a Basic credential or garbage: 401 AUTH.API_KEY_INVALID / REQUIRED, audited', async () => {
       const garbage = await send({ key: 'not-an-api-key' });
-      problem(garbage, 401, 'AUTH.API_KEY_INVALID');
+      expectProblem(garbage, 401, 'AUTH.API_KEY_INVALID');
       expect(garbage.headers['www-authenticate']).toBe('Bearer realm="user-engine-internal", error="invalid_token"');
       expect((await auditOf(garbage)).map((a) => a.data)).toEqual([{ reason: 'malformed', prefix: null, path: path() }]);
       // A key in another scheme is not presented as a bearer key.
       const basic = await send({ authorization: `Basic ${Buffer.from(`x:${full.secret}`).toString('base64')}` });
-      problem(basic, 401, 'AUTH.API_KEY_REQUIRED');
+      expectProblem(basic, 401, 'AUTH.API_KEY_REQUIRED');
     });
 
     it('a well-formed unknown key: 401 AUTH.API_KEY_INVALID, audited with its prefix only', async () => {
       const res = await send({ key: UNKNOWN_KEY });
-      problem(res, 401, 'AUTH.API_KEY_INVALID');
+      expectProblem(res, 401, 'AUTH.API_KEY_INVALID');
       const audit = await auditOf(res);
       expect(audit.map((a) => [a.action, a.actor_type, a.resource_id, a.data])).toEqual([
         ['api_key.rejected', 'anonymous', null, { reason: 'unknown', prefix: 'ue_live_ZZZZZZZZ', path: path() }],
@@ -283,7 +279,7 @@ describe('internal API', () => {
 
     it('a revoked key: 401 AUTH.API_KEY_REVOKED, audited against the key and its application', async () => {
       const res = await send({ key: revoked.secret });
-      problem(res, 401, 'AUTH.API_KEY_REVOKED');
+      expectProblem(res, 401, 'AUTH.API_KEY_REVOKED');
       const audit = await auditOf(res);
       expect(audit).toEqual([
         {
@@ -301,7 +297,7 @@ describe('internal API', () => {
 
     it('an expired key: 401 AUTH.API_KEY_EXPIRED', async () => {
       const res = await send({ key: expired.secret });
-      problem(res, 401, 'AUTH.API_KEY_EXPIRED');
+      expectProblem(res, 401, 'AUTH.API_KEY_EXPIRED');
       expect((await auditOf(res)).map((a) => [a.resource_id, a.data.reason, a.data.prefix])).toEqual([
         [expired.id, 'expired', expired.prefix],
       ]);
@@ -309,7 +305,7 @@ describe('internal API', () => {
 
     it('a key of a disabled application: 403 AUTH.APPLICATION_DISABLED', async () => {
       const res = await send({ key: disabled.secret });
-      expect(problem(res, 403, 'AUTH.APPLICATION_DISABLED').reason).toBe('application_disabled');
+      expect(expectProblem(res, 403, 'AUTH.APPLICATION_DISABLED').reason).toBe('application_disabled');
       expect((await auditOf(res)).map((a) => [a.actor_id, a.resource_id, a.data.reason])).toEqual([
         [disabledApp.id, disabled.id, 'application_disabled'],
       ]);
@@ -319,7 +315,7 @@ describe('internal API', () => {
       const lacking = endpoint.scope === 'identities:link' ? readOnly : linkOnly;
       expect(lacking.scopes).not.toContain(endpoint.scope);
       const res = await send({ key: lacking.secret });
-      expect(problem(res, 403, 'AUTHZ.API_KEY_SCOPE')).toMatchObject({ reason: 'missing_scope', scope: endpoint.scope });
+      expect(expectProblem(res, 403, 'AUTHZ.API_KEY_SCOPE')).toMatchObject({ reason: 'missing_scope', scope: endpoint.scope });
       expect(await auditOf(res)).toEqual([
         {
           action: 'authz.denied',
@@ -336,7 +332,7 @@ describe('internal API', () => {
     if (endpoint.tenant) {
       it('a key bound to another tenant: 403 AUTHZ.API_KEY_TENANT, audited as authz.denied', async () => {
         const res = await send({ key: boundB.secret });
-        expect(problem(res, 403, 'AUTHZ.API_KEY_TENANT').reason).toBe('key_tenant_mismatch');
+        expect(expectProblem(res, 403, 'AUTHZ.API_KEY_TENANT').reason).toBe('key_tenant_mismatch');
         expect(await auditOf(res)).toEqual([
           {
             action: 'authz.denied',
@@ -361,7 +357,7 @@ describe('internal API', () => {
       });
       expectProblem(injected, 404, 'KERNEL.ROUTE_NOT_FOUND');
       const real = await call(l.publicUrl, { method, url, payload, headers: { authorization: `Bearer ${full.secret}` } });
-      problem(real, 404, 'KERNEL.ROUTE_NOT_FOUND');
+      expectProblem(real, 404, 'KERNEL.ROUTE_NOT_FOUND');
       expect(await auditOf(real)).toEqual([]);
     });
   });
@@ -384,7 +380,7 @@ describe('internal API', () => {
     });
 
     it('an unknown user is 404 ACCOUNT.USER_NOT_FOUND; a malformed id is 400', async () => {
-      problem(await internal(l, 'GET', `/internal/v1/users/${UNKNOWN_ID}`, { key: full.secret }), 404, 'ACCOUNT.USER_NOT_FOUND');
+      expectProblem(await internal(l, 'GET', `/internal/v1/users/${UNKNOWN_ID}`, { key: full.secret }), 404, 'ACCOUNT.USER_NOT_FOUND');
       expectInvalid(await internal(l, 'GET', '/internal/v1/users/not-a-uuid', { key: full.secret }), 'id');
     });
 
@@ -395,11 +391,11 @@ describe('internal API', () => {
         expect(res.json()).toEqual(await userRow(user.userId));
       }
       for (const user of [outsider, ownerB, operator]) {
-        problem(await internal(l, 'GET', `/internal/v1/users/${user.userId}`, { key: boundA.secret }), 404, 'ACCOUNT.USER_NOT_FOUND');
+        expectProblem(await internal(l, 'GET', `/internal/v1/users/${user.userId}`, { key: boundA.secret }), 404, 'ACCOUNT.USER_NOT_FOUND');
       }
       // The other tenant's key sees the other way round.
       expect((await internal(l, 'GET', `/internal/v1/users/${ownerB.userId}`, { key: boundB.secret })).statusCode).toBe(200);
-      problem(await internal(l, 'GET', `/internal/v1/users/${viewer.userId}`, { key: boundB.secret }), 404, 'ACCOUNT.USER_NOT_FOUND');
+      expectProblem(await internal(l, 'GET', `/internal/v1/users/${viewer.userId}`, { key: boundB.secret }), 404, 'ACCOUNT.USER_NOT_FOUND');
     });
   });
 
@@ -457,8 +453,8 @@ describe('internal API', () => {
       expectInvalid(await batch({}, full.secret), 'ids');
       expectInvalid(await batch({ ids: viewer.userId }, full.secret), 'ids');
       expectInvalid(await batch({ ids: [viewer.userId], extra: true }, full.secret), 'extra');
-      problem(await batch('{"ids":', full.secret), 400, 'KERNEL.MALFORMED_JSON');
-      problem(
+      expectProblem(await batch('{"ids":', full.secret), 400, 'KERNEL.MALFORMED_JSON');
+      expectProblem(
         await internal(l, 'POST', '/internal/v1/users/batch', {
           key: full.secret,
           payload: 'ids=1',
@@ -568,16 +564,16 @@ describe('internal API', () => {
       expectInvalid(await members(tenantA, '?email=', full.secret), 'email');
       expectInvalid(await members(tenantA, `?role=${'r'.repeat(49)}`, full.secret), 'role');
       expectInvalid(await members('not-a-uuid', '', full.secret), 'tenant_id');
-      problem(await members(UNKNOWN_ID, '', full.secret), 404, 'TENANCY.NOT_FOUND');
-      problem(await members(deletedTenant, '', full.secret), 404, 'TENANCY.NOT_FOUND');
+      expectProblem(await members(UNKNOWN_ID, '', full.secret), 404, 'TENANCY.NOT_FOUND');
+      expectProblem(await members(deletedTenant, '', full.secret), 404, 'TENANCY.NOT_FOUND');
     });
 
     it('a key bound to the tenant lists it; the other tenant is refused', async () => {
       const res = await members(tenantA, '?role=viewer', boundA.secret);
       expect(res.statusCode).toBe(200);
       expect(res.json<{ items: InternalMember[] }>().items.map((m) => m.user_id)).toEqual([viewer.userId]);
-      problem(await members(tenantB, '', boundA.secret), 403, 'AUTHZ.API_KEY_TENANT');
-      problem(await members(UNKNOWN_ID, '', boundA.secret), 403, 'AUTHZ.API_KEY_TENANT');
+      expectProblem(await members(tenantB, '', boundA.secret), 403, 'AUTHZ.API_KEY_TENANT');
+      expectProblem(await members(UNKNOWN_ID, '', boundA.secret), 403, 'AUTHZ.API_KEY_TENANT');
       const b = await members(tenantB, '', boundB.secret);
       expect(b.json<{ items: InternalMember[] }>().items.map((m) => [m.user_id, m.roles])).toEqual([[ownerB.userId, ['owner']]]);
     });
@@ -603,17 +599,17 @@ describe('internal API', () => {
     });
 
     it('404 for a non-member, an unknown or deleted tenant; 400 for malformed ids', async () => {
-      problem(await member(tenantA, outsider.userId, full.secret), 404, 'TENANCY.MEMBER_NOT_FOUND');
-      problem(await member(tenantA, UNKNOWN_ID, full.secret), 404, 'TENANCY.MEMBER_NOT_FOUND');
-      problem(await member(tenantA, ownerB.userId, boundA.secret), 404, 'TENANCY.MEMBER_NOT_FOUND');
-      problem(await member(UNKNOWN_ID, viewer.userId, full.secret), 404, 'TENANCY.NOT_FOUND');
-      problem(await member(deletedTenant, owner.userId, full.secret), 404, 'TENANCY.NOT_FOUND');
+      expectProblem(await member(tenantA, outsider.userId, full.secret), 404, 'TENANCY.MEMBER_NOT_FOUND');
+      expectProblem(await member(tenantA, UNKNOWN_ID, full.secret), 404, 'TENANCY.MEMBER_NOT_FOUND');
+      expectProblem(await member(tenantA, ownerB.userId, boundA.secret), 404, 'TENANCY.MEMBER_NOT_FOUND');
+      expectProblem(await member(UNKNOWN_ID, viewer.userId, full.secret), 404, 'TENANCY.NOT_FOUND');
+      expectProblem(await member(deletedTenant, owner.userId, full.secret), 404, 'TENANCY.NOT_FOUND');
       expectInvalid(await member(tenantA, 'not-a-uuid', full.secret), 'user_id');
       expectInvalid(await member('not-a-uuid', viewer.userId, full.secret), 'tenant_id');
     });
 
     it('a key bound to another tenant is refused even for a member of both', async () => {
-      problem(await member(tenantB, ownerB.userId, boundA.secret), 403, 'AUTHZ.API_KEY_TENANT');
+      expectProblem(await member(tenantB, ownerB.userId, boundA.secret), 403, 'AUTHZ.API_KEY_TENANT');
     });
   });
 
@@ -718,19 +714,19 @@ describe('internal API', () => {
       ] as [object, string][]) {
         expectInvalid(await check(payload), path);
       }
-      problem(await check('not json'), 400, 'KERNEL.MALFORMED_JSON');
+      expectProblem(await check('not json'), 400, 'KERNEL.MALFORMED_JSON');
     });
 
     it('a tenant-bound key asks about its own tenant only (the tenant in the body)', async () => {
       const own = await check({ user_id: viewer.userId, tenant_id: tenantA.toUpperCase(), permission: 'members:read' }, boundA.secret);
       expect(own.statusCode).toBe(200);
       expect(own.json()).toEqual({ allowed: true, reason: 'role:viewer' });
-      problem(
+      expectProblem(
         await check({ user_id: ownerB.userId, tenant_id: tenantB, permission: 'members:read' }, boundA.secret),
         403,
         'AUTHZ.API_KEY_TENANT',
       );
-      problem(
+      expectProblem(
         await check({ user_id: owner.userId, tenant_id: UNKNOWN_ID, permission: 'members:read' }, boundA.secret),
         403,
         'AUTHZ.API_KEY_TENANT',
@@ -792,7 +788,7 @@ describe('internal API', () => {
 
     it('a subject linked to another user is 409 ACCOUNT.IDENTITY_TAKEN and changes nothing', async () => {
       const res = await link(viewer.userId, { provider: 'acme-sso', subject: '248289761001' });
-      problem(res, 409, 'ACCOUNT.IDENTITY_TAKEN');
+      expectProblem(res, 409, 'ACCOUNT.IDENTITY_TAKEN');
       expect(await identities(viewer.userId)).toEqual([]);
       expect((await auditOf(res)).map((a) => [a.action, a.outcome, a.actor_type, a.actor_id])).toEqual([
         ['account.identity.link_refused', 'denied', 'service', app.id],
@@ -802,7 +798,7 @@ describe('internal API', () => {
     });
 
     it('an unknown user is 404 ACCOUNT.USER_NOT_FOUND; malformed input is 400 and links nothing', async () => {
-      problem(await link(UNKNOWN_ID, { provider: 'acme-sso', subject: 'x' }), 404, 'ACCOUNT.USER_NOT_FOUND');
+      expectProblem(await link(UNKNOWN_ID, { provider: 'acme-sso', subject: 'x' }), 404, 'ACCOUNT.USER_NOT_FOUND');
       expectInvalid(await link('not-a-uuid', { provider: 'acme-sso', subject: 'x' }), 'id');
       for (const [payload, path] of [
         [{ subject: 'x' }, 'provider'],
@@ -836,7 +832,7 @@ describe('internal API', () => {
       const body = expectProblem(res, 400, 'KERNEL.VALIDATION_FAILED');
       expect(body.errors).toEqual([expect.objectContaining({ path: 'scopes', rule: 'ACCESS.PLATFORM_SCOPE' })]);
       // And a bound key (which lacks it) is refused the route.
-      problem(await link(viewer.userId, { provider: 'acme-sso', subject: 'bound' }, boundA.secret), 403, 'AUTHZ.API_KEY_SCOPE');
+      expectProblem(await link(viewer.userId, { provider: 'acme-sso', subject: 'bound' }, boundA.secret), 403, 'AUTHZ.API_KEY_SCOPE');
     });
   });
 
@@ -857,7 +853,7 @@ describe('internal API', () => {
       ]) {
         const res = await call(l.internalUrl, { method, url, headers: { authorization: `Bearer ${owner.accessToken}` } });
         expect({ url, status: res.statusCode }).toEqual({ url, status: 404 });
-        problem(res, 404, 'KERNEL.ROUTE_NOT_FOUND');
+        expectProblem(res, 404, 'KERNEL.ROUTE_NOT_FOUND');
       }
       // While the same requests work on the public port.
       expect(
@@ -880,7 +876,7 @@ describe('internal API', () => {
           status: 404,
           type: expect.stringMatching(/^application\/problem\+json/),
         });
-        problem(res, 404, 'KERNEL.ROUTE_NOT_FOUND');
+        expectProblem(res, 404, 'KERNEL.ROUTE_NOT_FOUND');
       }
       const strip = (r: HttpResponse) => {
         const { request_id: _id, detail: _detail, instance: _instance, ...rest } = r.json<ProblemBody>();
@@ -894,9 +890,9 @@ describe('internal API', () => {
         url: `/%69nternal/v1/users/${viewer.userId}`,
         headers: { authorization: `Bearer ${full.secret}` },
       });
-      problem(escaped, 404, 'KERNEL.ROUTE_NOT_FOUND');
+      expectProblem(escaped, 404, 'KERNEL.ROUTE_NOT_FOUND');
       const escapedPublic = await call(l.internalUrl, { url: '/%761/me', headers: { authorization: `Bearer ${owner.accessToken}` } });
-      problem(escapedPublic, 404, 'KERNEL.ROUTE_NOT_FOUND');
+      expectProblem(escapedPublic, 404, 'KERNEL.ROUTE_NOT_FOUND');
       const hiddenInternal = await call(l.internalUrl, { url: '/v1/me', headers: { authorization: `Bearer ${owner.accessToken}` } });
       const unknownInternal = await call(l.internalUrl, { url: '/v9/me', headers: { authorization: `Bearer ${owner.accessToken}` } });
       expect(strip(hiddenInternal)).toEqual(strip(unknownInternal));
@@ -922,7 +918,7 @@ describe('internal API', () => {
       const doc = internalDoc.json<{ paths: Record<string, unknown>; components: { securitySchemes: Record<string, unknown> } }>();
       expect(Object.keys(doc.paths).sort()).toEqual([...INTERNAL_DOCUMENT_PATHS].sort());
       expect(Object.keys(doc.components.securitySchemes)).toEqual(['api_key']);
-      problem(await call(l.publicUrl, { url: '/internal/openapi.json' }), 404, 'KERNEL.ROUTE_NOT_FOUND');
+      expectProblem(await call(l.publicUrl, { url: '/internal/openapi.json' }), 404, 'KERNEL.ROUTE_NOT_FOUND');
       expectProblem(await ctx.t.inject({ method: 'GET', url: '/internal/openapi.json' }), 404, 'KERNEL.ROUTE_NOT_FOUND');
 
       const publicDoc = await call(l.publicUrl, { url: '/openapi.json' });

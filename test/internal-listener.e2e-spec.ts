@@ -1,16 +1,8 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { connect } from 'node:net';
 import { Client } from 'pg';
 import { signUp, type SignedIn } from './support/account';
 import { runTs, type RunningChild } from './support/child-process';
-import {
-  call,
-  createApiKey,
-  type HttpResponse,
-  INTERNAL_DOCUMENT_PATHS,
-  registerApplication,
-  type RegisteredApplication,
-} from './support/internal';
+import { call, createApiKey, INTERNAL_DOCUMENT_PATHS, registerApplication, type RegisteredApplication } from './support/internal';
 import { expectProblem } from './support/problems';
 import { createTenant, makeOperator } from './support/tenancy';
 import { eventually, TEST_ENV, useTestApp } from './support/test-app';
@@ -61,8 +53,6 @@ function refusesConnections(url: string): Promise<boolean> {
   });
 }
 
-const asProblem = (res: HttpResponse) => res as unknown as LightMyRequestResponse;
-
 /** Stops a child that a failed test left running (its own pid only). */
 async function stop(server: RunningChild | undefined): Promise<void> {
   if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;
@@ -94,23 +84,15 @@ describe('the process entry serves both listeners (probe module only)', () => {
 
     // The public API only on the public port…
     expect((await call(publicUrl, { url: '/v1/probe/slow?ms=1' })).json()).toEqual({ waited: 1 });
-    const publicOnInternal = expectProblem(
-      asProblem(await call(internalUrl, { url: '/v1/probe/slow?ms=1' })),
-      404,
-      'KERNEL.ROUTE_NOT_FOUND',
-    );
+    const publicOnInternal = expectProblem(await call(internalUrl, { url: '/v1/probe/slow?ms=1' }), 404, 'KERNEL.ROUTE_NOT_FOUND');
     expect(publicOnInternal.detail).toBe('No route GET /v1/probe/slow.');
     // …and /internal/… never on the public port, whether a route exists there or not.
-    expectProblem(
-      asProblem(await call(publicUrl, { url: '/internal/v1/users/0190a4d6-aaaa-7000-8000-00000000000a' })),
-      404,
-      'KERNEL.ROUTE_NOT_FOUND',
-    );
-    expectProblem(asProblem(await call(publicUrl, { url: '/internal/openapi.json' })), 404, 'KERNEL.ROUTE_NOT_FOUND');
-    expectProblem(asProblem(await call(internalUrl, { url: '/openapi.json' })), 404, 'KERNEL.ROUTE_NOT_FOUND');
+    expectProblem(await call(publicUrl, { url: '/internal/v1/users/0190a4d6-aaaa-7000-8000-00000000000a' }), 404, 'KERNEL.ROUTE_NOT_FOUND');
+    expectProblem(await call(publicUrl, { url: '/internal/openapi.json' }), 404, 'KERNEL.ROUTE_NOT_FOUND');
+    expectProblem(await call(internalUrl, { url: '/openapi.json' }), 404, 'KERNEL.ROUTE_NOT_FOUND');
     // Paths no route serves on either port read the same: a problem document, never a bare 404.
-    expectProblem(asProblem(await call(internalUrl, { url: '/v1/no-such-route' })), 404, 'KERNEL.ROUTE_NOT_FOUND');
-    expectProblem(asProblem(await call(publicUrl, { url: '/internal/v1/no-such-route' })), 404, 'KERNEL.ROUTE_NOT_FOUND');
+    expectProblem(await call(internalUrl, { url: '/v1/no-such-route' }), 404, 'KERNEL.ROUTE_NOT_FOUND');
+    expectProblem(await call(publicUrl, { url: '/internal/v1/no-such-route' }), 404, 'KERNEL.ROUTE_NOT_FOUND');
 
     // Each port documents its own surface.
     const publicDoc = (await call(publicUrl, { url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>();
@@ -184,12 +166,12 @@ describe('the process entry serves the internal API (every module)', () => {
     expect({ status: check.statusCode, body: check.json() }).toEqual({ status: 200, body: { allowed: true, reason: 'role:owner' } });
     // The same request on the public port: not a route there, the key notwithstanding.
     expectProblem(
-      asProblem(await call(publicUrl, { url: `/internal/v1/users/${owner.userId}`, headers: bearer(key.secret) })),
+      await call(publicUrl, { url: `/internal/v1/users/${owner.userId}`, headers: bearer(key.secret) }),
       404,
       'KERNEL.ROUTE_NOT_FOUND',
     );
     // Public routes are not served on the internal port, a valid user token notwithstanding.
-    expectProblem(asProblem(await call(internalUrl, { url: '/v1/me', headers: bearer(owner.accessToken) })), 404, 'KERNEL.ROUTE_NOT_FOUND');
+    expectProblem(await call(internalUrl, { url: '/v1/me', headers: bearer(owner.accessToken) }), 404, 'KERNEL.ROUTE_NOT_FOUND');
     expect((await call(publicUrl, { url: '/v1/me', headers: bearer(owner.accessToken) })).statusCode).toBe(200);
     const internalDoc = (await call(internalUrl, { url: '/internal/openapi.json' })).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(internalDoc.paths).sort()).toEqual([...INTERNAL_DOCUMENT_PATHS].sort());

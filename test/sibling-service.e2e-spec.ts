@@ -1,10 +1,8 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { signUp, type SignedIn } from './support/account';
 import {
   call,
   createApiKey,
-  type HttpResponse,
   internal,
   type IssuedKey,
   listen,
@@ -30,7 +28,6 @@ interface Decision {
 }
 
 const AUDIENCE = 'user-engine';
-const asProblem = (res: HttpResponse) => res as unknown as LightMyRequestResponse;
 
 /** The orders service's side: offline token verification and its API key. */
 class OrdersService {
@@ -288,14 +285,14 @@ describe('a sibling service verifies tokens offline and asks the decision point 
       headers: { authorization: `Bearer ${outsider.accessToken}` },
       payload: { permission: 'orders:read' },
     });
-    expectProblem(asProblem(strangerCheck), 404, 'TENANCY.NOT_FOUND');
+    expectProblem(strangerCheck, 404, 'TENANCY.NOT_FOUND');
 
     // The key is bound to the shop: another tenant is refused (and audited), whoever is asked about.
     const elsewhere = await internal(l, 'POST', '/internal/v1/authz/check', {
       key: key.secret,
       payload: { user_id: outsider.userId, tenant_id: otherTenantId, permission: 'orders:read' },
     });
-    expectProblem(asProblem(elsewhere), 403, 'AUTHZ.API_KEY_TENANT');
+    expectProblem(elsewhere, 403, 'AUTHZ.API_KEY_TENANT');
     const [denied] = await ctx.db.query<{ actor_type: string; actor_id: string; data: Record<string, unknown> }>(
       `SELECT actor_type, actor_id, data FROM kernel.audit_log WHERE action = 'authz.denied' AND resource_id = $1 ORDER BY id DESC LIMIT 1`,
       [key.id],
@@ -309,12 +306,12 @@ describe('a sibling service verifies tokens offline and asks the decision point 
         payload: { user_id: sub, tenant_id: tenantId, permission: 'platform:users.read' },
       }),
     );
-    const problem = expectProblem(asProblem(platform), 400, 'KERNEL.VALIDATION_FAILED');
+    const problem = expectProblem(platform, 400, 'KERNEL.VALIDATION_FAILED');
     expect(problem.errors).toEqual([expect.objectContaining({ path: 'permission', rule: 'tenantPermission' })]);
 
     // The key holds authz:check only: reading members is refused.
     const members = await internal(l, 'GET', `/internal/v1/tenants/${tenantId}/members`, { key: key.secret });
-    expectProblem(asProblem(members), 403, 'AUTHZ.API_KEY_SCOPE');
+    expectProblem(members, 403, 'AUTHZ.API_KEY_SCOPE');
   });
 
   it('a suspended member is refused by both, the service hearing why (the member only that the tenant is not theirs)', async () => {
@@ -336,6 +333,6 @@ describe('a sibling service verifies tokens offline and asks the decision point 
       headers: { authorization: `Bearer ${clerk.accessToken}` },
       payload: { permission: 'orders:refund' },
     });
-    expectProblem(asProblem(res), 404, 'TENANCY.NOT_FOUND');
+    expectProblem(res, 404, 'TENANCY.NOT_FOUND');
   });
 });

@@ -1,5 +1,3 @@
-import type { LightMyRequestResponse } from 'fastify';
-
 export interface ProblemBody {
   type: string;
   title: string;
@@ -12,8 +10,15 @@ export interface ProblemBody {
   [member: string]: unknown;
 }
 
+/** What expectProblem reads of a response: an injected one (public port) or one over real HTTP (test/support/internal.ts). */
+export interface ProblemResponse {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  json<T>(): T;
+}
+
 /** Asserts an RFC 9457 problem document with this status and code, and returns it. */
-export function expectProblem(res: LightMyRequestResponse, status: number, code: string): ProblemBody {
+export function expectProblem(res: ProblemResponse, status: number, code: string): ProblemBody {
   expect({ status: res.statusCode, code: res.json<{ code?: string }>().code }).toEqual({ status, code });
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   const body = res.json<ProblemBody>();

@@ -126,7 +126,7 @@ export class CredentialsController {
   ): Promise<CatalogView> {
     const input = {
       permissions: body.permissions,
-      attributes: (body.attributes ?? []).map((a) => ({ ...a, constraints: a.constraints ?? {} })),
+      attributes: body.attributes ?? [],
       deprecated: body.deprecated ?? [],
     };
     const result = await this.commands.execute<PublishCatalog, { catalog: CatalogView; created: boolean }>(
