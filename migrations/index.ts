@@ -8,6 +8,8 @@ import { Access1795500000001 } from './1795500000001-access';
 import { AccountUserSearch1795500000002 } from './1795500000002-account-user-search';
 import { Applications1795600000000 } from './1795600000000-applications';
 import { ApiKeysAndCatalogs1795600000001 } from './1795600000001-api-keys-and-catalogs';
+import { Profiles1795700000000 } from './1795700000000-profiles';
+import { CatalogProfileFields1795700000001 } from './1795700000001-catalog-profile-fields';
 
 /** One ordered sequence for all modules. Append only; never reorder or edit an applied migration. */
 export const MIGRATIONS: readonly MigrationClass[] = [
@@ -20,4 +22,6 @@ export const MIGRATIONS: readonly MigrationClass[] = [
   AccountUserSearch1795500000002,
   Applications1795600000000,
   ApiKeysAndCatalogs1795600000001,
+  Profiles1795700000000,
+  CatalogProfileFields1795700000001,
 ];

@@ -15,7 +15,8 @@ export interface AppModuleOptions {
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     const registry = options.registry ?? FEATURE_MODULES;
-    const mounted = resolveModules(appConfig.parse(options.env).modules, registry).map((name) => registry[name]);
+    const names = resolveModules(appConfig.parse(options.env).modules, registry);
+    const mounted = names.map((name) => registry[name]);
     const configs: ConfigNamespace[] = [appConfig, ...mounted.flatMap((m) => m.configs ?? [])];
     return {
       module: AppModule,
@@ -26,7 +27,7 @@ export class AppModule {
           entities: mounted.flatMap((m) => m.entities ?? []),
           migrations: MIGRATIONS,
         }),
-        ...mounted.map((m): Type => m.module),
+        ...mounted.map((m): Type | DynamicModule => (m.forModules ? m.forModules(names) : m.module)),
       ],
     };
   }

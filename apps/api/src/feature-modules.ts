@@ -1,7 +1,9 @@
-import type { Type } from '@nestjs/common';
+import type { DynamicModule, Type } from '@nestjs/common';
 import type { ConfigNamespace } from '@user-engine/kernel';
 import { accessFeature } from '@user-engine/access';
 import { accountFeature } from '@user-engine/account';
+import { integrationFeature } from '@user-engine/integration';
+import { profileFeature } from '@user-engine/profile';
 import { tenancyFeature } from '@user-engine/tenancy';
 
 /** What a feature module contributes to the composition root. */
@@ -13,6 +15,8 @@ export interface FeatureModule {
   configs?: ConfigNamespace[];
   /** Modules it cannot work without (MODULES naming it without them is a start-up error). */
   requires?: string[];
+  /** A module whose contents depend on which others are mounted (the integration module's reactions). */
+  forModules?: (mounted: readonly string[]) => DynamicModule;
 }
 
 /**
@@ -23,4 +27,6 @@ export const FEATURE_MODULES: Readonly<Record<string, FeatureModule>> = {
   account: accountFeature,
   tenancy: tenancyFeature,
   access: accessFeature,
+  profile: profileFeature,
+  integration: integrationFeature,
 };

@@ -47,6 +47,7 @@ export * from './cqrs/transactional-buses';
 export * from './auth/principal';
 export * from './auth/access-control';
 export * from './auth/permission-catalog';
+export * from './auth/attribute-catalog';
 export * from './notifications/pg-notifications';
 export * from './notifications/change-feed';
 export * from './kernel.module';

@@ -3,6 +3,7 @@ import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { InternalListener } from './http/internal-listener';
 import { AccessGate, AccessGuard } from './auth/access-control';
 import { PermissionCatalog } from './auth/permission-catalog';
+import { AttributeCatalog } from './auth/attribute-catalog';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { AuditLog } from './audit/audit-log';
@@ -75,6 +76,7 @@ export class KernelModule {
         PgNotifications,
         AccessGate,
         PermissionCatalog,
+        AttributeCatalog,
         ChangeFeed,
         InternalListener,
         { provide: APP_GUARD, useClass: AccessGuard },
@@ -94,6 +96,7 @@ export class KernelModule {
         PgNotifications,
         AccessGate,
         PermissionCatalog,
+        AttributeCatalog,
         ChangeFeed,
         CqrsModule,
       ],

@@ -79,3 +79,31 @@ export interface InternalIdentityV1 {
   subject: string;
   linked_at: string;
 }
+
+/** The standard profile fields an application may be entitled to read (its catalog's `profile_fields`). */
+export type ProfileFieldV1 = 'display_name' | 'first_name' | 'last_name' | 'bio' | 'picture_url' | 'locale' | 'timezone' | 'title';
+
+/**
+ * `GET /internal/v1/users/{id}/profile?tenant_id=`: the calling application's projection of a user's
+ * effective profile — only the fields its catalog declares (`profile_fields`) and only its own
+ * attributes (unprefixed). With a tenant, the tenant's layer overlays the global profile.
+ */
+export interface InternalProfileProjectionV1 {
+  user_id: string;
+  tenant_id: string | null;
+  application: string;
+  fields: Partial<Record<ProfileFieldV1, string | null>>;
+  attributes: Record<string, string | number | boolean | null>;
+}
+
+/** Every ProfileFieldV1, in the order profiles show them. */
+export const PROFILE_FIELDS_V1: readonly ProfileFieldV1[] = [
+  'display_name',
+  'first_name',
+  'last_name',
+  'title',
+  'bio',
+  'picture_url',
+  'locale',
+  'timezone',
+];

@@ -194,4 +194,28 @@ export const env = {
       (v) => v.join(','),
     );
   },
+
+  /** A non-empty comma-separated subset of `values` (duplicates dropped). */
+  subset<T extends string>(variable: string, opts: Common<readonly T[]> & { values: readonly T[] }): EnvSpec<readonly T[]> {
+    return spec(
+      variable,
+      opts,
+      `a comma-separated subset of ${opts.values.join(', ')}`,
+      (raw) => {
+        const items = [
+          ...new Set(
+            raw
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+          ),
+        ];
+        const unknown = items.filter((i) => !opts.values.includes(i as T));
+        if (!items.length || unknown.length)
+          throw new EnvParseError(`must be a comma-separated subset of ${opts.values.join(', ')}, got "${raw}"`);
+        return items as T[];
+      },
+      (v) => v.join(','),
+    );
+  },
 };

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ClsService } from 'nestjs-cls';
 import { isUuid } from '../ids/uuid';
 import { Scope, Scopes } from '../database/unit-of-work';
@@ -34,3 +35,15 @@ export class RequestContext {
     return t ? Scopes.tenant(t.tenantId) : Scopes.global;
   }
 }
+
+/** Fastify route config of routes that take their tenant from the query string. */
+export interface RouteTenantConfig {
+  tenantFromQuery?: boolean;
+}
+
+/**
+ * For a route whose tenant is optional and so travels as `?tenant_id=` rather than in the path: a
+ * well-formed one becomes the request's TenantContext like a path's, before guards run (so a
+ * tenant-bound API key is held to its tenant).
+ */
+export const TenantFromQuery = (): MethodDecorator => RouteConfig({ tenantFromQuery: true } satisfies RouteTenantConfig);

@@ -28,3 +28,17 @@ export const IsId = (options?: ValidationOptions): PropertyDecorator =>
     },
     options,
   );
+
+/**
+ * A string of `min`–`max` characters counted as PostgreSQL's char_length counts them (code points):
+ * class-validator's Length discounts variation selectors, so a value it accepts could still break
+ * a column's CHECK.
+ */
+export const CharLength = (min: number, max: number): PropertyDecorator =>
+  ValidateBy({
+    name: 'charLength',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && [...value].length >= min && [...value].length <= max,
+      defaultMessage: (args) => `${args?.property ?? 'value'} must be ${min}–${max} characters long`,
+    },
+  });

@@ -7,7 +7,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { HttpConfig, parseTrustProxy } from '../config/http.config';
 import { KernelErrors } from '../errors/domain-error';
 import { isUuid, uuidv7 } from '../ids/uuid';
-import { RequestContext } from '../context/request-context';
+import { RequestContext, type RouteTenantConfig } from '../context/request-context';
 import { redactUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { refuseOtherSurface } from './internal-listener';
@@ -95,7 +95,12 @@ export function installHttpHooks(
   // request's TenantContext before guards and handlers run, so their transactions are scoped to it.
   const context = app.get(RequestContext);
   fastify.addHook('preHandler', (request, _reply, done) => {
-    const tenantId = (request.params as Record<string, string> | undefined)?.tenant_id;
+    let tenantId = (request.params as Record<string, string> | undefined)?.tenant_id;
+    if (tenantId === undefined && (request.routeOptions.config as RouteTenantConfig | undefined)?.tenantFromQuery) {
+      // A well-formed ?tenant_id= names the tenant; a malformed one is left to the route's query DTO.
+      const fromQuery = (request.query as Record<string, unknown> | undefined)?.tenant_id;
+      if (typeof fromQuery === 'string' && isUuid(fromQuery)) tenantId = fromQuery;
+    }
     if (tenantId === undefined) return done();
     if (!isUuid(tenantId)) {
       return done(KernelErrors.validation([{ path: 'tenant_id', message: 'tenant_id must be a UUID', rule: 'isUuid' }]));

@@ -142,3 +142,26 @@ export function ApiProblems(...problems: [status: number, ...codes: string[]][])
     ),
   );
 }
+
+/** Problems every internal route may answer: its API key's own (the access module authenticates keys). */
+export const INTERNAL_KEY_PROBLEMS: [number, ...string[]][] = [
+  [401, 'AUTH.API_KEY_REQUIRED', 'AUTH.API_KEY_INVALID', 'AUTH.API_KEY_REVOKED', 'AUTH.API_KEY_EXPIRED'],
+  [403, 'AUTH.APPLICATION_DISABLED', 'AUTHZ.API_KEY_SCOPE', 'AUTHZ.API_KEY_TENANT'],
+  [429, 'AUTH.API_KEY_THROTTLED'],
+];
+
+/** What a route answers when its bearer token is missing or unusable. */
+export const TOKEN_PROBLEMS: [number, ...string[]] = [
+  401,
+  'AUTH.UNAUTHENTICATED',
+  'AUTH.TOKEN_INVALID',
+  'AUTH.TOKEN_EXPIRED',
+  'AUTH.TOKEN_REVOKED',
+];
+/** What a route with a body or query answers to bad input. */
+export const INVALID_REQUEST: [number, ...string[]] = [400, 'KERNEL.VALIDATION_FAILED', 'KERNEL.MALFORMED_JSON'];
+/** What the authorization of a tenant route answers. */
+export const TENANT_ACCESS_PROBLEMS: [number, ...string[]][] = [
+  [403, 'AUTHZ.FORBIDDEN', 'AUTHZ.TENANT_MISMATCH', 'AUTH.STEP_UP_REQUIRED', 'TENANCY.TENANT_SUSPENDED'],
+  [404, 'TENANCY.NOT_FOUND'],
+];
