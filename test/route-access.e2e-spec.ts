@@ -103,6 +103,7 @@ describe('every route declares who may call it', () => {
       'GET /internal/v1/tenants/:tenant_id/members': 'members:read',
       'GET /internal/v1/tenants/:tenant_id/members/:user_id': 'members:read',
       'POST /internal/v1/authz/check': 'authz:check',
+      'GET /internal/v1/users/:id/profile': 'profiles:read',
     });
     const unknownScope = internalRoutes.filter(
       (r) => !(typeof r.requirement === 'object' && r.requirement.kind === 'service' && catalog.serviceScope(r.requirement.scope)),
@@ -121,6 +122,7 @@ describe('every route declares who may call it', () => {
       ['authz:check', false],
       ['identities:link', true],
       ['members:read', false],
+      ['profiles:read', false],
       ['users:read', false],
     ]);
   });

@@ -179,6 +179,26 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'tenant-profile',
+    description: 'GET T/profile — the effective profile (global profile + tenant layer, one query) of a member of a 10k-member tenant',
+    path: '/v1/tenants/{tenant_id}/profile',
+    halfLoad: true,
+    setup: async (ctx) => {
+      seeded ??= seededTenantOwner(ctx);
+      const { tenantId, headers } = await seeded;
+      // Both layers hold values, so the overlay does real work.
+      await request(
+        ctx.baseUrl,
+        'PATCH',
+        '/v1/profile',
+        { display_name: 'Bench Owner', locale: 'en-GB', timezone: 'Europe/Paris' },
+        headers,
+      );
+      await request(ctx.baseUrl, 'PATCH', `/v1/tenants/${tenantId}/profile`, { display_name: 'Owner (Bench)', title: 'Owner' }, headers);
+      return { headers, path: `/v1/tenants/${tenantId}/profile` };
+    },
+  },
+  {
     name: 'list-members',
     description: 'GET T/members?limit=20 — the first page of a tenant with 10k members among 100k users',
     path: '/v1/tenants/{tenant_id}/members?limit=20',

@@ -21,6 +21,7 @@ export const INTERNAL_DOCUMENT_PATHS = [
   '/internal/v1/users/batch',
   '/internal/v1/users/{id}',
   '/internal/v1/users/{id}/identities',
+  '/internal/v1/users/{id}/profile',
 ];
 
 export interface HttpResponse {

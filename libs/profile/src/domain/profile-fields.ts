@@ -26,11 +26,16 @@ export function canonicalLocale(value: string): string | undefined {
 // Names only: ICU would also take offsets such as "+01:00", which are not IANA zone names.
 const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
 
-/** The canonical IANA name of a time zone (`europe/paris` → `Europe/Paris`), or undefined. */
+/**
+ * An IANA time zone name as stored (`europe/paris` → `Europe/Paris`), or undefined when it is none.
+ * ICU resolves some current names to older aliases (America/Argentina/Buenos_Aires →
+ * America/Buenos_Aires): only a difference of case is corrected, the user's zone is kept.
+ */
 export function canonicalTimeZone(value: string): string | undefined {
   if (!ZONE_NAME.test(value)) return undefined;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+    return resolved.toLowerCase() === value.toLowerCase() ? resolved : value;
   } catch {
     return undefined;
   }
