@@ -1,10 +1,14 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Placeholder: the catalog's profile_fields (written by the access work of issue 6). */
+/** The standard profile fields an application reads in its projection, part of each catalog version. */
 export class CatalogProfileFields1795700000001 implements MigrationInterface {
   name = 'CatalogProfileFields1795700000001';
 
-  async up(_q: QueryRunner): Promise<void> {}
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE access.catalog_versions ADD COLUMN profile_fields text[] NOT NULL DEFAULT '{}'`);
+  }
 
-  async down(_q: QueryRunner): Promise<void> {}
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE access.catalog_versions DROP COLUMN profile_fields`);
+  }
 }

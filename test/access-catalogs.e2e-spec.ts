@@ -23,6 +23,7 @@ interface CatalogBody {
     constraints: Record<string, unknown>;
     default: unknown;
   }[];
+  profile_fields: string[];
   published_by: string | null;
   published_at: string;
 }
@@ -50,7 +51,10 @@ const V1 = {
     },
     { key: 'seats', type: 'integer', scope: 'global', constraints: { minimum: 1 } },
   ],
+  profile_fields: ['timezone', 'display_name'],
 };
+/** How V1's profile fields are stored and answered: in the order profiles show them. */
+const V1_PROFILE_FIELDS = ['display_name', 'timezone'];
 
 const V1_PERMISSIONS = [
   { key: 'billing:invoices.read', description: 'Read invoices', default_role: 'viewer', deprecated: false },
@@ -222,6 +226,7 @@ describe('access: applications publish catalogs', () => {
         version: 1,
         permissions: V1_PERMISSIONS,
         attributes: V1_ATTRIBUTES,
+        profile_fields: V1_PROFILE_FIELDS,
         published_by: operator.userId,
         published_at: expect.any(String),
       });
@@ -243,10 +248,16 @@ describe('access: applications publish catalogs', () => {
         { key: 'seats', type: 'integer', scope: 'global', description: null, constraints: { minimum: 1 }, default_value: null },
       ]);
       const [version] = await ctx.db.query(
-        `SELECT version, permissions, attributes, published_by FROM access.catalog_versions WHERE application_id = $1`,
+        `SELECT version, permissions, attributes, profile_fields, published_by FROM access.catalog_versions WHERE application_id = $1`,
         [billing.id],
       );
-      expect(version).toEqual({ version: 1, permissions: V1_PERMISSIONS, attributes: V1_ATTRIBUTES, published_by: operator.userId });
+      expect(version).toEqual({
+        version: 1,
+        permissions: V1_PERMISSIONS,
+        attributes: V1_ATTRIBUTES,
+        profile_fields: V1_PROFILE_FIELDS,
+        published_by: operator.userId,
+      });
 
       expect(await lastEvent()).toEqual({
         version: 1,
@@ -258,6 +269,7 @@ describe('access: applications publish catalogs', () => {
           version: 1,
           permissions: V1_PERMISSIONS,
           attributes: V1_ATTRIBUTES,
+          profile_fields: V1_PROFILE_FIELDS,
           added: V1_PERMISSIONS.map((p) => p.key),
           deprecated: [],
           removed: [],
@@ -276,7 +288,14 @@ describe('access: applications publish catalogs', () => {
         actor_id: operator.userId,
         outcome: 'success',
         resource_type: 'application',
-        data: { version: 1, added: V1_PERMISSIONS.map((p) => p.key), deprecated: [], removed: [], attributes: ['plan_tier', 'seats'] },
+        data: {
+          version: 1,
+          added: V1_PERMISSIONS.map((p) => p.key),
+          deprecated: [],
+          removed: [],
+          attributes: ['plan_tier', 'seats'],
+          profile_fields: V1_PROFILE_FIELDS,
+        },
       });
     });
 
@@ -289,6 +308,7 @@ describe('access: applications publish catalogs', () => {
           V1.attributes[0],
         ],
         deprecated: [],
+        profile_fields: ['timezone', 'display_name'],
       };
       await unchanged(async () => {
         const res = await publish(again);
@@ -427,8 +447,27 @@ describe('access: applications publish catalogs', () => {
         'attributes[0].default',
         'isScalar',
       ],
+      ['an unknown profile field', { permissions: [], profile_fields: ['bio', 'email'] }, 'profile_fields[1]', 'isIn'],
+      ['a profile field twice', { permissions: [], profile_fields: ['bio', 'locale', 'bio'] }, 'profile_fields[2]', 'unique'],
+      ['profile fields not an array', { permissions: [], profile_fields: 'bio' }, 'profile_fields', 'isArray'],
+      ['a profile field not a string', { permissions: [], profile_fields: [1] }, 'profile_fields', 'isString'],
     ])('%s is 400 KERNEL.VALIDATION_FAILED at the field, and changes nothing', async (_, body, path, rule) => {
       await unchanged(async () => expectInvalid(await publish(body), path, rule));
+    });
+
+    it('a change of profile fields alone is a new version (201, in the event); none given means none', async () => {
+      const directory = await registerApplication(ctx.t, operator, 'directory');
+      const first = await publish({ permissions: [], profile_fields: ['locale'] }, operator, directory);
+      expect(first.statusCode).toBe(201);
+      expect(first.json<CatalogBody>()).toMatchObject({ version: 1, permissions: [], attributes: [], profile_fields: ['locale'] });
+      const second = await publish({ permissions: [], profile_fields: ['bio', 'locale'] }, operator, directory);
+      expect(second.statusCode).toBe(201);
+      expect(second.json<CatalogBody>()).toMatchObject({ version: 2, profile_fields: ['bio', 'locale'] });
+      expect((await lastEvent(directory)).payload).toMatchObject({ version: 2, profile_fields: ['bio', 'locale'] });
+      const none = await publish({ permissions: [] }, operator, directory);
+      expect(none.statusCode).toBe(201);
+      expect(none.json<CatalogBody>()).toMatchObject({ version: 3, profile_fields: [] });
+      expect((await state(directory)).versions).toEqual([1, 2, 3]);
     });
 
     it('deprecated must name permissions of the current catalog that the new one leaves out', async () => {
@@ -648,6 +687,7 @@ describe('access: applications publish catalogs', () => {
         deprecated: [],
         removed: ['billing:legacy.sync'],
         attributes: ['plan_tier', 'seats'],
+        profile_fields: V1_PROFILE_FIELDS,
       });
       expect((await state()).permissions.map((p) => p.key)).not.toContain('billing:legacy.sync');
       expect((await listed(owner)).map((p) => p.key)).not.toContain('billing:legacy.sync');
@@ -723,6 +763,7 @@ describe('access: applications publish catalogs', () => {
           .map(({ key, description, default_role }) => ({ key, description, default_role })),
         attributes: current.attributes,
         deprecated: ['billing:reports.export'],
+        profile_fields: current.profile_fields,
       });
       expect(again.statusCode).toBe(200);
       expect(again.json()).toEqual(current);

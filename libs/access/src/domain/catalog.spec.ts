@@ -1,6 +1,5 @@
 import type { FieldError } from '@user-engine/kernel';
 import {
-  attributeValueProblem,
   type Catalog,
   type CatalogInput,
   incompatibleAttributes,
@@ -42,6 +41,7 @@ describe('validateCatalog: permissions', () => {
         { key: 'billing:invoices.write', description: 'Desc billing:invoices.write', default_role: 'editor', deprecated: false },
       ],
       attributes: [],
+      profile_fields: [],
     });
   });
 
@@ -49,7 +49,7 @@ describe('validateCatalog: permissions', () => {
     for (const role of ['viewer', 'editor', 'admin', 'owner'] as const) {
       expect(published(input({ permissions: [perm('billing:x', { default_role: role })] })).permissions[0].default_role).toBe(role);
     }
-    expect(published(input())).toEqual({ permissions: [], attributes: [] });
+    expect(published(input())).toEqual({ permissions: [], attributes: [], profile_fields: [] });
   });
 
   it.each([
@@ -294,61 +294,6 @@ describe('validateCatalog: attributes', () => {
   });
 });
 
-describe('attributeValueProblem', () => {
-  const s = (constraints = {}) => ({ type: 'string' as const, constraints });
-  const i = (constraints = {}) => ({ type: 'integer' as const, constraints });
-  const n = (constraints = {}) => ({ type: 'number' as const, constraints });
-  const b = { type: 'boolean' as const, constraints: {} };
-
-  it('booleans: only true and false', () => {
-    expect(attributeValueProblem(b, true)).toBeUndefined();
-    expect(attributeValueProblem(b, false)).toBeUndefined();
-    for (const v of ['true', 1, null, undefined]) expect(attributeValueProblem(b, v)).toBe('must be a boolean');
-  });
-
-  it('integers: finite safe integers within the bounds and the enum', () => {
-    expect(attributeValueProblem(i(), 42)).toBeUndefined();
-    expect(attributeValueProblem(i(), -3)).toBeUndefined();
-    expect(attributeValueProblem(i(), 1.5)).toBe('must be an integer');
-    expect(attributeValueProblem(i(), 2 ** 53)).toBe('must be an integer');
-    for (const v of ['1', NaN, Infinity, null]) expect(attributeValueProblem(i(), v)).toBe('must be a number');
-    expect(attributeValueProblem(i({ minimum: 1, maximum: 3 }), 1)).toBeUndefined();
-    expect(attributeValueProblem(i({ minimum: 1, maximum: 3 }), 3)).toBeUndefined();
-    expect(attributeValueProblem(i({ minimum: 1, maximum: 3 }), 0)).toBe('must be at least 1');
-    expect(attributeValueProblem(i({ minimum: 1, maximum: 3 }), 4)).toBe('must be at most 3');
-    expect(attributeValueProblem(i({ enum: [2, 4] }), 4)).toBeUndefined();
-    expect(attributeValueProblem(i({ enum: [2, 4] }), 3)).toBe('must be one of 2, 4');
-  });
-
-  it('numbers: any finite number within the bounds and the enum', () => {
-    expect(attributeValueProblem(n(), 0.1)).toBeUndefined();
-    expect(attributeValueProblem(n(), Infinity)).toBe('must be a number');
-    expect(attributeValueProblem(n(), '0.1')).toBe('must be a number');
-    expect(attributeValueProblem(n({ minimum: 0.5 }), 0.5)).toBeUndefined();
-    expect(attributeValueProblem(n({ minimum: 0.5 }), 0.49)).toBe('must be at least 0.5');
-    expect(attributeValueProblem(n({ maximum: -1 }), 0)).toBe('must be at most -1');
-    expect(attributeValueProblem(n({ enum: [0.5] }), 0.5)).toBeUndefined();
-    expect(attributeValueProblem(n({ enum: [0.5] }), 1)).toBe('must be one of 0.5');
-  });
-
-  it('strings: lengths in characters (not UTF-16 units), 10 000 at most by default, enum and pattern', () => {
-    expect(attributeValueProblem(s(), '')).toBeUndefined();
-    expect(attributeValueProblem(s(), 5)).toBe('must be a string');
-    expect(attributeValueProblem(s(), null)).toBe('must be a string');
-    expect(attributeValueProblem(s(), 'x'.repeat(10_000))).toBeUndefined();
-    expect(attributeValueProblem(s(), 'x'.repeat(10_001))).toBe('must be at most 10000 characters');
-    expect(attributeValueProblem(s({ max_length: 2 }), '😀😀')).toBeUndefined();
-    expect(attributeValueProblem(s({ max_length: 2 }), 'abc')).toBe('must be at most 2 characters');
-    expect(attributeValueProblem(s({ min_length: 2 }), '😀')).toBe('must be at least 2 characters');
-    expect(attributeValueProblem(s({ min_length: 2 }), 'ab')).toBeUndefined();
-    expect(attributeValueProblem(s({ enum: ['free', 'pro'] }), 'pro')).toBeUndefined();
-    expect(attributeValueProblem(s({ enum: ['free', 'pro'] }), 'Pro')).toBe('must be one of free, pro');
-    expect(attributeValueProblem(s({ pattern: '^[a-z]+$' }), 'abc')).toBeUndefined();
-    expect(attributeValueProblem(s({ pattern: '^[a-z]+$' }), 'abc1')).toBe('must match ^[a-z]+$');
-    expect(attributeValueProblem(s({ pattern: '^\\p{Lu}' }), 'Émile')).toBeUndefined();
-  });
-});
-
 describe('incompatibleAttributes', () => {
   const v1 = published(
     input({
@@ -402,11 +347,38 @@ describe('removedPermissions', () => {
   });
 });
 
+describe('validateCatalog: profile fields', () => {
+  it('defaults to none and keeps the known ones in the order profiles show them', () => {
+    expect(published(input()).profile_fields).toEqual([]);
+    expect(published(input({ profile_fields: ['timezone', 'display_name', 'title'] })).profile_fields).toEqual([
+      'display_name',
+      'title',
+      'timezone',
+    ]);
+    expect(
+      published(
+        input({
+          profile_fields: ['picture_url', 'bio', 'title', 'last_name', 'first_name', 'display_name', 'locale', 'timezone'],
+        }),
+      ).profile_fields,
+    ).toEqual(['display_name', 'first_name', 'last_name', 'title', 'bio', 'picture_url', 'locale', 'timezone']);
+  });
+
+  it.each(['email', 'Display_Name', '', 'attributes'])('refuses the unknown field %p (rule isIn)', (field) => {
+    expectOnly(input({ profile_fields: ['display_name', field] }), 'profile_fields[1]', 'isIn');
+  });
+
+  it('refuses a field listed twice (rule unique)', () => {
+    expectOnly(input({ profile_fields: ['bio', 'locale', 'bio'] }), 'profile_fields[2]', 'unique');
+  });
+});
+
 describe('sameCatalog', () => {
   const v1 = published(
     input({
       permissions: [perm('billing:b'), perm('billing:a', { default_role: 'viewer' })],
       attributes: [attr({ key: 'tier', constraints: { max_length: 5, enum: ['a', 'b'] }, default: 'a' })],
+      profile_fields: ['locale', 'display_name'],
     }),
   );
   /** What jsonb gives back: the same values, object keys in another order. */
@@ -421,6 +393,7 @@ describe('sameCatalog', () => {
       input({
         permissions: [perm('billing:a', { default_role: 'viewer' }), perm('billing:b', { default_role: 'owner' })],
         attributes: [attr({ key: 'tier', constraints: { enum: ['a', 'b'], max_length: 5 }, default: 'a', description: null })],
+        profile_fields: ['display_name', 'locale'],
       }),
     );
     expect(sameCatalog(v1, again)).toBe(true);
@@ -428,7 +401,7 @@ describe('sameCatalog', () => {
 
   it('is false without a current catalog, or for any difference', () => {
     expect(sameCatalog(undefined, v1)).toBe(false);
-    expect(sameCatalog(undefined, { permissions: [], attributes: [] })).toBe(false);
+    expect(sameCatalog(undefined, { permissions: [], attributes: [], profile_fields: [] })).toBe(false);
     const variants: Catalog[] = [
       { ...v1, permissions: v1.permissions.map((p, i) => (i ? p : { ...p, description: 'Other' })) },
       { ...v1, permissions: v1.permissions.map((p, i) => (i ? p : { ...p, default_role: 'admin' })) },
@@ -438,6 +411,7 @@ describe('sameCatalog', () => {
       { ...v1, attributes: [{ ...v1.attributes[0], default: 'b' }] },
       { ...v1, attributes: [{ ...v1.attributes[0], constraints: { max_length: 5, enum: ['b', 'a'] } }] },
       { ...v1, attributes: [{ ...v1.attributes[0], description: 'Tier' }] },
+      { ...v1, profile_fields: ['display_name'] },
     ];
     for (const v of variants) expect(sameCatalog(v1, v)).toBe(false);
   });

@@ -1,5 +1,16 @@
-import { BUILT_IN_ROLES, type BuiltInRole, type FieldError, PERMISSION_KEY, sortKeys } from '@user-engine/kernel';
-import type { AttributeConstraints, AttributeType, CatalogAttribute, CatalogPermission } from '../persistence/catalogs.repository';
+import { PROFILE_FIELDS_V1 } from '@user-engine/contracts';
+import {
+  type AttributeConstraints,
+  type AttributeType,
+  attributeValueProblem,
+  BUILT_IN_ROLES,
+  type BuiltInRole,
+  type FieldError,
+  MAX_ATTRIBUTE_STRING,
+  PERMISSION_KEY,
+  sortKeys,
+} from '@user-engine/kernel';
+import type { CatalogAttribute, CatalogPermission } from '../persistence/catalogs.repository';
 
 export interface CatalogInput {
   permissions: { key: string; description: string; default_role?: BuiltInRole }[];
@@ -11,6 +22,8 @@ export interface CatalogInput {
     constraints?: Record<string, unknown>;
     default?: unknown;
   }[];
+  /** Standard profile fields the application reads in its projection. */
+  profile_fields?: string[];
   /** Permissions of the current catalog kept for the roles that hold them, but offered to no new role. */
   deprecated?: string[];
 }
@@ -18,6 +31,7 @@ export interface CatalogInput {
 export interface Catalog {
   permissions: CatalogPermission[];
   attributes: CatalogAttribute[];
+  profile_fields: string[];
 }
 
 export const ATTRIBUTE_KEY = /^[a-z][a-z0-9_]{0,63}$/;
@@ -28,38 +42,9 @@ const CONSTRAINTS: Record<AttributeType, readonly (keyof AttributeConstraints)[]
   number: ['minimum', 'maximum', 'enum'],
   boolean: [],
 };
-const MAX_STRING = 10_000;
+const MAX_STRING = MAX_ATTRIBUTE_STRING;
 const MAX_PATTERN = 500;
 const MAX_ENUM = 100;
-
-/**
- * Whether `value` is a valid value of the attribute: its type, then each constraint. Returns the
- * problem, or undefined. Profiles validate writes with it; publishing validates defaults with it.
- */
-export function attributeValueProblem(a: Pick<CatalogAttribute, 'type' | 'constraints'>, value: unknown): string | undefined {
-  const c = a.constraints;
-  switch (a.type) {
-    case 'boolean':
-      return typeof value === 'boolean' ? undefined : 'must be a boolean';
-    case 'integer':
-    case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
-      if (a.type === 'integer' && !Number.isSafeInteger(value)) return 'must be an integer';
-      if (c.minimum !== undefined && value < c.minimum) return `must be at least ${c.minimum}`;
-      if (c.maximum !== undefined && value > c.maximum) return `must be at most ${c.maximum}`;
-      if (c.enum && !c.enum.includes(value)) return `must be one of ${c.enum.join(', ')}`;
-      return undefined;
-    case 'string': {
-      if (typeof value !== 'string') return 'must be a string';
-      const length = [...value].length;
-      if (length > (c.max_length ?? MAX_STRING)) return `must be at most ${c.max_length ?? MAX_STRING} characters`;
-      if (c.min_length !== undefined && length < c.min_length) return `must be at least ${c.min_length} characters`;
-      if (c.enum && !c.enum.includes(value)) return `must be one of ${c.enum.join(', ')}`;
-      if (c.pattern !== undefined && !new RegExp(c.pattern, 'u').test(value)) return `must match ${c.pattern}`;
-      return undefined;
-    }
-  }
-}
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
@@ -195,9 +180,18 @@ export function validateCatalog(
     }
     attributes.push(attribute);
   });
+  const requested = new Set<string>();
+  (input.profile_fields ?? []).forEach((field, i) => {
+    if (!(PROFILE_FIELDS_V1 as readonly string[]).includes(field))
+      errors.push({ path: `profile_fields[${i}]`, message: `must be one of ${PROFILE_FIELDS_V1.join(', ')}`, rule: 'isIn' });
+    else if (requested.has(field)) errors.push({ path: `profile_fields[${i}]`, message: `${field} is listed twice`, rule: 'unique' });
+    requested.add(field);
+  });
+  // In the order profiles show them: the same set always stores (and compares) the same.
+  const profile_fields = PROFILE_FIELDS_V1.filter((f) => requested.has(f));
   permissions.sort((a, b) => a.key.localeCompare(b.key));
   attributes.sort((a, b) => a.key.localeCompare(b.key));
-  return { catalog: { permissions, attributes }, errors };
+  return { catalog: { permissions, attributes, profile_fields }, errors };
 }
 
 /**
@@ -236,6 +230,7 @@ export function removedPermissions(current: Catalog | undefined, next: Catalog):
 
 export function sameCatalog(a: Catalog | undefined, b: Catalog): boolean {
   // jsonb does not keep key order: compare canonical forms.
-  const canonical = (c: Catalog) => JSON.stringify(sortKeys({ permissions: c.permissions, attributes: c.attributes }));
+  const canonical = (c: Catalog) =>
+    JSON.stringify(sortKeys({ permissions: c.permissions, attributes: c.attributes, profile_fields: c.profile_fields }));
   return !!a && canonical(a) === canonical(b);
 }

@@ -110,7 +110,7 @@ export class CredentialsController {
   @ApiOperation({
     summary: 'Publish a catalog version',
     description:
-      "The application's permissions (in its namespace, e.g. `billing:invoices.read`) and profile attributes. " +
+      "The application's permissions (in its namespace, e.g. `billing:invoices.read`), profile attributes and the standard profile fields its projection reads. " +
       'Leaving out a permission that custom roles hold is refused unless it is listed in `deprecated`. ' +
       'Publishing the current catalog again returns it unchanged (200); a new version answers 201 and emits `application.catalog_published`.',
   })
@@ -128,6 +128,7 @@ export class CredentialsController {
       permissions: body.permissions,
       attributes: body.attributes ?? [],
       deprecated: body.deprecated ?? [],
+      profile_fields: body.profile_fields ?? [],
     };
     const result = await this.commands.execute<PublishCatalog, { catalog: CatalogView; created: boolean }>(
       new PublishCatalog(id.toLowerCase(), input, principal, client),

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { PROFILE_FIELDS_V1 } from '@user-engine/contracts';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
@@ -193,6 +194,18 @@ export class PublishCatalogDto {
   @ArrayUnique()
   @IsString({ each: true })
   deprecated?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: PROFILE_FIELDS_V1,
+    default: [],
+    description: "The standard profile fields the application's projection returns (besides its own attributes).",
+  })
+  @OmitOrValid()
+  @IsArray()
+  @ArrayMaxSize(PROFILE_FIELDS_V1.length * 2)
+  @IsString({ each: true })
+  profile_fields?: string[];
 }
 
 export class CatalogPermissionResponse {
@@ -217,6 +230,7 @@ export class CatalogResponse {
   @ApiProperty({ example: 1 }) version!: number;
   @ApiProperty({ type: [CatalogPermissionResponse] }) permissions!: CatalogPermissionResponse[];
   @ApiProperty({ type: [CatalogAttributeResponse] }) attributes!: CatalogAttributeResponse[];
+  @ApiProperty({ type: [String], enum: PROFILE_FIELDS_V1 }) profile_fields!: string[];
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) published_by!: string | null;
   @ApiProperty({ format: 'date-time' }) published_at!: string;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { BuiltInRole } from '@user-engine/kernel';
+import type { AttributeDefinition, BuiltInRole } from '@user-engine/kernel';
 import { queryRows, Scopes, UnitOfWork } from '@user-engine/kernel';
 
 export interface CatalogPermission {
@@ -9,31 +9,15 @@ export interface CatalogPermission {
   deprecated: boolean;
 }
 
-export type AttributeType = 'string' | 'integer' | 'number' | 'boolean';
-
-export interface AttributeConstraints {
-  min_length?: number;
-  max_length?: number;
-  pattern?: string;
-  enum?: (string | number)[];
-  minimum?: number;
-  maximum?: number;
-}
-
-export interface CatalogAttribute {
-  key: string;
-  type: AttributeType;
-  scope: 'global' | 'tenant';
-  description: string | null;
-  constraints: AttributeConstraints;
-  default: string | number | boolean | null;
-}
+/** A profile attribute as catalogs store it (the kernel's AttributeCatalog holds the same shape). */
+export type CatalogAttribute = AttributeDefinition;
 
 export interface CatalogVersionRow {
   application_id: string;
   version: number;
   permissions: CatalogPermission[];
   attributes: CatalogAttribute[];
+  profile_fields: string[];
   published_by: string | null;
   published_at: Date;
 }
@@ -79,13 +63,18 @@ export class CatalogsRepository {
     );
   }
 
-  async publish(applicationId: string, version: number, by: string, permissions: CatalogPermission[], attributes: CatalogAttribute[]) {
+  async publish(
+    applicationId: string,
+    version: number,
+    by: string,
+    { permissions, attributes, profile_fields }: Pick<CatalogVersionRow, 'permissions' | 'attributes' | 'profile_fields'>,
+  ) {
     const m = this.uow.manager;
     const [row] = await queryRows<CatalogVersionRow>(
       m,
-      `INSERT INTO access.catalog_versions (application_id, version, permissions, attributes, published_by)
-       VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-      [applicationId, version, JSON.stringify(permissions), JSON.stringify(attributes), by],
+      `INSERT INTO access.catalog_versions (application_id, version, permissions, attributes, profile_fields, published_by)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [applicationId, version, JSON.stringify(permissions), JSON.stringify(attributes), profile_fields, by],
     );
     await m.query(`DELETE FROM access.catalog_permissions WHERE application_id = $1`, [applicationId]);
     if (permissions.length) {
@@ -134,6 +123,18 @@ export class CatalogsRepository {
            FROM access.catalog_permissions p JOIN access.applications a ON a.id = p.application_id
           WHERE $1::uuid IS NULL OR a.id = $1 ORDER BY p.key`,
         [applicationId ?? null],
+      ),
+    );
+  }
+
+  /** Every application's current profile side: its attributes and the profile fields it reads. */
+  allProfileSchemas(): Promise<{ application_id: string; application_key: string; attributes: CatalogAttribute[]; profile_fields: string[] }[]> {
+    return this.uow.run(Scopes.global, (m) =>
+      queryRows(
+        m,
+        `SELECT a.id AS application_id, a.key AS application_key, v.attributes, v.profile_fields
+           FROM access.applications a JOIN access.catalog_versions v ON v.application_id = a.id AND v.version = a.catalog_version
+          ORDER BY a.key`,
       ),
     );
   }

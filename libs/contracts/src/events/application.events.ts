@@ -1,3 +1,4 @@
+import type { ProfileFieldV1 } from '../internal/internal-api';
 import { defineEvent } from './envelope';
 
 /** A permission of an application's catalog as published in v1 payloads. */
@@ -29,6 +30,8 @@ export interface ApplicationCatalogPublishedV1 {
   version: number;
   permissions: CatalogPermissionV1[];
   attributes: CatalogAttributeV1[];
+  /** The standard profile fields the application reads in its projection (in profile order). */
+  profile_fields: ProfileFieldV1[];
   added: string[];
   deprecated: string[];
   removed: string[];

@@ -44,7 +44,7 @@ export class PublishCatalogHandler implements ICommandHandler<PublishCatalog, { 
     if (inUse.length) throw AccessErrors.permissionInUse(inUse);
 
     const version = (current?.version ?? 0) + 1;
-    const row = await this.catalogs.publish(application.id, version, c.actor.userId, catalog.permissions, catalog.attributes);
+    const row = await this.catalogs.publish(application.id, version, c.actor.userId, catalog);
     const before = new Map(current?.permissions.map((p) => [p.key, p]) ?? []);
     const added = catalog.permissions.filter((p) => !before.has(p.key)).map((p) => p.key);
     const deprecated = catalog.permissions.filter((p) => p.deprecated && !before.get(p.key)?.deprecated).map((p) => p.key);
@@ -56,7 +56,7 @@ export class PublishCatalogHandler implements ICommandHandler<PublishCatalog, { 
       resource: { type: 'application', id: application.id },
       ip: c.client.ip,
       userAgent: c.client.userAgent,
-      data: { version, added, deprecated, removed, attributes: catalog.attributes.map((a) => a.key) },
+      data: { version, added, deprecated, removed, attributes: catalog.attributes.map((a) => a.key), profile_fields: catalog.profile_fields },
     });
     await this.outbox.publish(ApplicationCatalogPublished, {
       aggregate: { type: 'application', id: application.id },
@@ -67,6 +67,7 @@ export class PublishCatalogHandler implements ICommandHandler<PublishCatalog, { 
         version,
         permissions: view.permissions,
         attributes: view.attributes,
+        profile_fields: view.profile_fields,
         added,
         deprecated,
         removed,

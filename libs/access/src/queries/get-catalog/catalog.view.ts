@@ -1,4 +1,4 @@
-import type { CatalogAttributeV1, CatalogPermissionV1 } from '@user-engine/contracts';
+import type { CatalogAttributeV1, CatalogPermissionV1, ProfileFieldV1 } from '@user-engine/contracts';
 import type { CatalogVersionRow } from '../../persistence/catalogs.repository';
 
 export interface CatalogView {
@@ -7,6 +7,7 @@ export interface CatalogView {
   version: number;
   permissions: CatalogPermissionV1[];
   attributes: CatalogAttributeV1[];
+  profile_fields: ProfileFieldV1[];
   published_by: string | null;
   published_at: string;
 }
@@ -18,6 +19,7 @@ export function toCatalogView(applicationKey: string, row: CatalogVersionRow): C
     version: row.version,
     permissions: row.permissions,
     attributes: row.attributes.map((a) => ({ ...a, constraints: { ...a.constraints } })),
+    profile_fields: row.profile_fields as ProfileFieldV1[],
     published_by: row.published_by,
     published_at: row.published_at.toISOString(),
   };
