@@ -51,6 +51,8 @@ interface Row {
   expected: Statuses;
   /** The cell needs its own tenant (with every actor in place), e.g. because success destroys it. */
   freshTenant?: boolean;
+  /** Actors the route itself (past the decision point) refuses, with the code; no authz.denied then. */
+  refusedBy?: Partial<Record<Actor, string>>;
 }
 
 // The matrix. 2xx = allowed; 401 AUTH.UNAUTHENTICATED; 403 AUTHZ.FORBIDDEN; 404 TENANCY.NOT_FOUND.
@@ -79,6 +81,10 @@ const MATRIX: Row[] = [
   { route: 'POST T/authz/check',                             permission: 'member',                     expected: [200,  200,  200,  200,  404,  404,  200,  401] },
   { route: 'GET T/audit',                                    permission: 'audit:read',                 expected: [200,  200,  403,  403,  404,  404,  200,  401] },
   { route: 'GET T/audit/export',                             permission: 'audit:read',                 expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  // A profile layer is a member's own: operators pass the decision point but are members of no tenant.
+  { route: 'GET T/profile',                                  permission: 'member',                     expected: [200,  200,  200,  200,  404,  404,  404,  401], refusedBy: { operator: 'TENANCY.MEMBER_NOT_FOUND' } },
+  { route: 'PATCH T/profile',                                permission: 'member',                     expected: [200,  200,  200,  200,  404,  404,  404,  401], refusedBy: { operator: 'TENANCY.MEMBER_NOT_FOUND' } },
+  { route: 'GET T/members/{user_id}/profile',                permission: 'profile:read',               expected: [200,  200,  403,  403,  404,  404,  200,  401] },
   { route: 'DELETE T',                                       permission: 'tenants:delete',             expected: [204,  403,  403,  403,  404,  404,  204,  401], freshTenant: true },
   // Platform administration: operators only; tenant owners and admins get 403 like everyone else.
   { route: 'GET /v1/admin/tenants',                          permission: 'platform:tenants.read',      expected: [403,  403,  403,  403,  403,  403,  200,  401] },
@@ -348,6 +354,29 @@ describe('permission matrix', () => {
         expect(lines.map((l) => (JSON.parse(l) as { action: string }).action)).toEqual(['tenant.created']);
       },
     }),
+    'GET T/profile': async (w, actor) => ({
+      url: `${w.T}/profile`,
+      ok: (res) => expect(res.json()).toMatchObject({ tenant_id: w.tenantId, user_id: w.users[actor as User].userId }),
+    }),
+    'PATCH T/profile': async (w, actor) => {
+      const title = `Title ${++counter}`;
+      return {
+        url: `${w.T}/profile`,
+        payload: { title },
+        changed: async () => !!(await one(`SELECT 1 FROM profile.tenant_layers WHERE tenant_id = $1 AND title = $2`, [w.tenantId, title])),
+        ok: (res) =>
+          expect(res.json()).toMatchObject({
+            tenant_id: w.tenantId,
+            user_id: w.users[actor as User].userId,
+            title,
+            sources: expect.objectContaining({ title: 'tenant' }),
+          }),
+      };
+    },
+    'GET T/members/{user_id}/profile': async (w) => ({
+      url: `${w.T}/members/${w.users.viewer.userId}/profile`,
+      ok: (res) => expect(res.json()).toMatchObject({ tenant_id: w.tenantId, user_id: w.users.viewer.userId }),
+    }),
     'DELETE T': async (w) => ({
       url: w.T,
       changed: async () => (await tenantStatus(w.tenantId)) === 'deleted',
@@ -489,7 +518,8 @@ describe('permission matrix', () => {
           headers: token ? { authorization: `Bearer ${token}` } : {},
         });
         const body = res.statusCode !== 204 && /json/.test(String(res.headers['content-type'])) ? res.json() : undefined;
-        const expectedCode = { 401: 'AUTH.UNAUTHENTICATED', 403: 'AUTHZ.FORBIDDEN', 404: 'TENANCY.NOT_FOUND' }[status];
+        const refusedByRoute = row.refusedBy?.[actor];
+        const expectedCode = refusedByRoute ?? { 401: 'AUTH.UNAUTHENTICATED', 403: 'AUTHZ.FORBIDDEN', 404: 'TENANCY.NOT_FOUND' }[status];
         expect({ status: res.statusCode, code: body?.code }).toEqual({ status, code: expectedCode });
 
         if (status < 300) {
@@ -506,7 +536,13 @@ describe('permission matrix', () => {
         // Non-members learn nothing: not even why.
         if (status === 404) expect(body).not.toHaveProperty('reason');
 
-        if (status === 403 || status === 404) {
+        if (refusedByRoute) {
+          const [{ n }] = await ctx.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM kernel.audit_log WHERE request_id = $1 AND action = 'authz.denied'`,
+            [body.request_id],
+          );
+          expect(n).toBe(0);
+        } else if (status === 403 || status === 404) {
           // Every refusal is audited: in the tenant's chain for its (suspended) members, else the platform's.
           const entry = await eventually(
             () =>
