@@ -588,10 +588,11 @@ describe('account registration', () => {
       expect(await h.snapshot()).toEqual(before);
     });
 
-    it('display_name empty, over 100 characters or not a string → 400 on display_name', async () => {
-      for (const display_name of ['', 'n'.repeat(101)]) {
+    it('display_name empty, over 100 characters (code points) or not a string → 400 on display_name', async () => {
+      // 100 symbols each followed by a variation selector are 200 code points.
+      for (const display_name of ['', 'n'.repeat(101), '\u2764\uFE0F'.repeat(100)]) {
         const body = await expectInvalid({ email: uniqueEmail('dn'), password: GOOD_PASSWORD, display_name }, [
-          { path: 'display_name', rule: 'isLength' },
+          { path: 'display_name', rule: 'charLength' },
         ]);
         expect(body.errors!.map((e) => e.path)).toEqual(['display_name']);
       }

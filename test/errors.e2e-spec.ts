@@ -62,6 +62,24 @@ describe('problem+json for every error path', () => {
     expect(await ctx.db.query(`SELECT count(*)::int AS n FROM probe.notes`)).toEqual([{ n: 0 }]);
   });
 
+  it.each([
+    ['a lone high surrogate', '{"text":"a\\ud800b"}'],
+    ['a lone low surrogate', '{"text":"\\uDC00"}'],
+    ['a reversed pair', '{"text":"\\ude00\\ud83d"}'],
+    ['one in a key', '{"text":"ok","\\ud800":1}'],
+  ])('%s (no code point) → 400 KERNEL.INVALID_CHARACTER, nothing written', async (_, raw) => {
+    expectProblem(await post(`/v1/probe/tenants/${TENANT}/notes`, raw), 400, 'KERNEL.INVALID_CHARACTER');
+    expect(await ctx.db.query(`SELECT count(*)::int AS n FROM probe.notes`)).toEqual([{ n: 0 }]);
+  });
+
+  it('an escaped surrogate pair is one character and is accepted', async () => {
+    const res = await post(`/v1/probe/tenants/${TENANT}/notes`, '{"text":"smile \\ud83d\\ude00"}');
+    expect(res.statusCode).toBe(201);
+    const [note] = await ctx.db.query<{ text: string }>(`SELECT text FROM probe.notes`);
+    expect(note.text).toBe('smile 😀');
+    await ctx.db.query(`DELETE FROM probe.notes`);
+  });
+
   it('malformed JSON → 400 KERNEL.MALFORMED_JSON', async () => {
     expectProblem(await post('/v1/probe/echo', '{"name": '), 400, 'KERNEL.MALFORMED_JSON');
   });

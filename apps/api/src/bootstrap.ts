@@ -11,6 +11,7 @@ import {
   installHttpHooks,
   kernelConfig,
   MetricsService,
+  OutboxDispatcher,
   PinoNestLogger,
   ProblemDetailsFilter,
   setupOpenApi,
@@ -61,5 +62,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.useGlobalFilters(new ProblemDetailsFilter(http.bodyLimit));
   setupOpenApi(app, buildOpenApiDocuments(app, API_INFO));
   await app.init();
+  // Only now: every module's bootstrap hook has run, the command handlers reactions call included.
+  app.get(OutboxDispatcher).startIfEnabled();
   return app;
 }

@@ -13,9 +13,12 @@ export type { ProfileView, EffectiveProfileView } from './queries/views';
 import { profileConfig } from './profile.config';
 import { ProfileModule } from './profile.module';
 
-/** What the composition root mounts when MODULES includes `profile` (members and tenants come from tenancy). */
+/**
+ * What the composition root mounts when MODULES includes `profile`: members and tenants come from
+ * tenancy, and profiles are created and erased only by the integration module's reactions.
+ */
 export const profileFeature = {
   module: ProfileModule,
   configs: [profileConfig],
-  requires: ['account', 'tenancy'],
+  requires: ['account', 'tenancy', 'integration'],
 };

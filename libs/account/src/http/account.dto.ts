@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsId, Trimmed } from '@user-engine/kernel';
+import { CharLength, IsId, Trimmed } from '@user-engine/kernel';
 import { IsEmail, IsOptional, IsString, Length, MaxLength, MinLength } from 'class-validator';
 
 // Passwords are checked by the password policy (length, blocklist) with its own codes; the DTOs
@@ -25,7 +25,8 @@ export class RegisterDto {
   @ApiPropertyOptional({ maxLength: 100, example: 'Ada Lovelace' })
   @IsOptional()
   @IsString()
-  @Length(1, 100)
+  // In code points, as profiles count it (class-validator's Length does not count variation selectors).
+  @CharLength(1, 100)
   display_name?: string;
 }
 

@@ -117,13 +117,28 @@ export function installHttpHooks(
     if (body === '' || body === undefined) return done(null, undefined);
     // PostgreSQL text cannot hold NUL; JSON can only carry it escaped.
     if ((body as string).includes('\\u0000')) return done(KernelErrors.invalidCharacter(), undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(body as string));
+      parsed = JSON.parse(body as string);
     } catch {
-      done(KernelErrors.malformedJson(), undefined);
+      return done(KernelErrors.malformedJson(), undefined);
     }
+    // Nor can it hold a lone surrogate (an escaped half of a pair, e.g. "\ud800"): refuse it here, not as a 500 at the INSERT.
+    if ((body as string).includes('\\u') && hasLoneSurrogate(parsed)) return done(KernelErrors.invalidCharacter(), undefined);
+    done(null, parsed);
   });
   fastify.addContentTypeParser('*', (request, _payload, done) => {
     done(KernelErrors.unsupportedMediaType(request.headers['content-type']), undefined);
   });
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether any string of a parsed JSON value (keys included) holds an unpaired UTF-16 surrogate. */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  if (value && typeof value === 'object')
+    return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v));
+  return false;
 }

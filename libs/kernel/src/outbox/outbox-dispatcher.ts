@@ -86,6 +86,15 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
 
   onApplicationBootstrap(): void {
     this.subscribers = this.discoverSubscribers();
+  }
+
+  /**
+   * Starts dispatching when this process is configured to. Called by the composition root once the
+   * application has initialised, not from a bootstrap hook: the CQRS module registers the command
+   * handlers that reactions call in its own hook, which runs after the kernel's, so an event pending
+   * at start would otherwise meet "no handler for the command" and burn an attempt.
+   */
+  startIfEnabled(): void {
     if (this.config.outboxDispatcherEnabled) this.start();
   }
 

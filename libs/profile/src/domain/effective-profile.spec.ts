@@ -107,6 +107,25 @@ describe('resolveEffectiveProfile: attributes', () => {
     expect(e.attributes).toEqual({ crm: { tier: 'free' } });
   });
 
+  it('a stored value the current definition no longer admits (type or constraints changed) reads as the default', () => {
+    const c = new AttributeCatalog();
+    c.replaceApplication('x', {
+      applicationId: 'a',
+      attributes: [
+        attr('tier', 'global', { type: 'integer', default: 1 }),
+        attr('plan', 'global', { constraints: { enum: ['a'] } }),
+        attr('team', 'tenant', { constraints: { max_length: 3 }, default: 'n/a' }),
+      ],
+      profileFields: [],
+    });
+    const e = resolveEffectiveProfile(layer({}, { x: { tier: 'gold', plan: 'b' } }), layer({}, { x: { team: 'north' } }), c.applications(), {
+      tenant: true,
+    });
+    expect(e.attributes.x).toEqual({ tier: 1, team: 'n/a' });
+    expect(e.attributeSources.x).toEqual({ tier: 'default', team: 'default' });
+    expect(publishedGlobalAttributes({ x: { tier: 'gold', plan: 'a' } }, c.applications())).toEqual({ x: { plan: 'a' } });
+  });
+
   it('false and 0 are values, not gaps', () => {
     const c = new AttributeCatalog();
     c.replaceApplication('x', {

@@ -1,4 +1,4 @@
-import type { ApplicationProfileSchema, AttributeValue } from '@user-engine/kernel';
+import { type ApplicationProfileSchema, type AttributeDefinition, type AttributeValue, attributeValueProblem } from '@user-engine/kernel';
 import type { AttributeValues } from './attributes';
 import { PROFILE_FIELDS, type FieldValues, type ProfileField } from './profile-fields';
 
@@ -24,7 +24,8 @@ export interface EffectiveProfile {
  * the tenant layer's override when it has one, else the global value. Attributes follow their
  * catalog scope — a tenant-scoped one comes from the layer, a global one from the global profile —
  * falling back to the catalog's default. Values of attributes no current catalog publishes are not
- * shown; without a tenant, tenant-scoped attributes do not exist.
+ * shown, nor are values the current definition no longer admits (see `fits`); without a tenant,
+ * tenant-scoped attributes do not exist.
  */
 export function resolveEffectiveProfile(
   global: ProfileLayer | undefined,
@@ -48,14 +49,24 @@ export function resolveEffectiveProfile(
     for (const definition of schema.attributes.values()) {
       if (definition.scope === 'tenant' && !options.tenant) continue;
       const stored = definition.scope === 'tenant' ? layer?.attributes[app]?.[definition.key] : global?.attributes[app]?.[definition.key];
-      const [value, source]: [AttributeValue | null, AttributeSource] =
-        stored !== undefined ? [stored, definition.scope === 'tenant' ? 'tenant' : 'global'] : [definition.default, 'default'];
+      const [value, source]: [AttributeValue | null, AttributeSource] = fits(definition, stored)
+        ? [stored, definition.scope === 'tenant' ? 'tenant' : 'global']
+        : [definition.default, 'default'];
       if (value === null) continue;
       (attributes[app] ??= {})[definition.key] = value;
       (attributeSources[app] ??= {})[definition.key] = source;
     }
   }
   return { fields, sources, attributes, attributeSources };
+}
+
+/**
+ * Whether a stored value still satisfies its attribute's current definition. A catalog may tighten
+ * constraints, or drop an attribute and publish it again with another type; values written before
+ * then are not shown (the default is) rather than handed out as something the catalog forbids.
+ */
+function fits(definition: AttributeDefinition, stored: AttributeValue | undefined): stored is AttributeValue {
+  return stored !== undefined && attributeValueProblem(definition, stored) === undefined;
 }
 
 /** The stored global-scope attribute values that a current catalog still publishes (no defaults). */
@@ -66,7 +77,8 @@ export function publishedGlobalAttributes(
   const out: Record<string, Record<string, AttributeValue>> = {};
   for (const schema of schemas) {
     for (const [key, value] of Object.entries(stored[schema.applicationKey] ?? {})) {
-      if (schema.attributes.get(key)?.scope === 'global') (out[schema.applicationKey] ??= {})[key] = value;
+      const definition = schema.attributes.get(key);
+      if (definition?.scope === 'global' && fits(definition, value)) (out[schema.applicationKey] ??= {})[key] = value;
     }
   }
   return out;

@@ -1,6 +1,7 @@
 import {
   applyFieldChanges,
   canonicalLocale,
+  canonicalPictureUrl,
   canonicalTimeZone,
   GLOBAL_FIELDS,
   LAYER_FIELDS,
@@ -16,9 +17,10 @@ describe('canonicalLocale', () => {
     ['EN-GB', 'en-GB'],
     ['zh-hant-tw', 'zh-Hant-TW'],
     ['de-CH-1996', 'de-CH-1996'],
+    ['sh', 'sr-Latn'],
   ])('accepts %s as %s', (input, expected) => expect(canonicalLocale(input)).toBe(expected));
 
-  it.each(['', 'e', 'en-GB-', 'en_GB', '123', 'en-', '*', 'x'.repeat(36)])('refuses %p', (input) =>
+  it.each(['', 'e', 'en-GB-', 'en_GB', '123', 'en-', '*', 'x'.repeat(36), 'sh-u-ca-gregory-co-phonebk-nu-latn'])('refuses %p', (input) =>
     expect(canonicalLocale(input)).toBeUndefined(),
   );
 });
@@ -54,6 +56,8 @@ describe('pictureUrlProblem', () => {
     ['https://cdn.example.com/a.png.exe', 'picture_url must point to a jpg or png image (by its file extension)'],
     ['https://cdn.example.com/x?f=a.png', 'picture_url must point to a jpg or png image (by its file extension)'],
     [`https://cdn.example.com/${'a'.repeat(2040)}.png`, 'picture_url must be at most 2048 characters'],
+    // Within the limit as given, over it once canonical (each space becomes %20).
+    [`https://cdn.example.com/${' '.repeat(1000)}.png`, 'picture_url must be at most 2048 characters'],
   ])('refuses %s', (url, problem) => expect(pictureUrlProblem(url, formats)).toBe(problem));
 
   it('follows the configured formats', () => {
@@ -62,6 +66,17 @@ describe('pictureUrlProblem', () => {
       'picture_url must point to a webp image (by its file extension)',
     );
   });
+});
+
+describe('canonicalPictureUrl', () => {
+  it.each([
+    ['https://cdn.example.com/a.jpg', 'https://cdn.example.com/a.jpg'],
+    ['HTTPS://CDN.Example.com/A.JPG', 'https://cdn.example.com/A.JPG'],
+    ['https:cdn.example.com/a.png', 'https://cdn.example.com/a.png'],
+    [' https://cdn.example.com/a b.png ', 'https://cdn.example.com/a%20b.png'],
+  ])('%s → %s', (input, expected) => expect(canonicalPictureUrl(input)).toBe(expected));
+
+  it('is undefined for what is no URL', () => expect(canonicalPictureUrl('not a url')).toBeUndefined());
 });
 
 describe('readFieldChanges', () => {
@@ -82,6 +97,12 @@ describe('readFieldChanges', () => {
         { path: 'timezone', message: 'timezone must be an IANA time zone name such as Europe/Paris', rule: 'isTimeZone' },
       ],
     );
+  });
+
+  it('stores picture URLs canonical', () => {
+    expect(readFieldChanges({ picture_url: 'HTTPS://CDN.example.com/a.jpg' }, GLOBAL_FIELDS, ['jpg']).changes).toEqual({
+      picture_url: 'https://cdn.example.com/a.jpg',
+    });
   });
 
   it('reads only the fields of the layer (title is a tenant field)', () => {

@@ -12,12 +12,15 @@ export type FieldValues = Partial<Record<ProfileField, string | null>>;
 
 export const MAX_PICTURE_URL = 2048;
 
-/** The canonical form of a BCP 47 language tag (`en-us` → `en-US`), or undefined when it is not one. */
+/**
+ * The canonical form of a BCP 47 language tag (`en-us` → `en-US`), or undefined when it is not one.
+ * Canonicalising can lengthen a tag (`sh` → `sr-Latn`): the stored form must fit the 2–35 limit too.
+ */
 export function canonicalLocale(value: string): string | undefined {
   if (value.length < 2 || value.length > 35) return undefined;
   try {
     const [canonical] = Intl.getCanonicalLocales(value);
-    return canonical;
+    return canonical && canonical.length >= 2 && canonical.length <= 35 ? canonical : undefined;
   } catch {
     return undefined;
   }
@@ -42,8 +45,22 @@ export function canonicalTimeZone(value: string): string | undefined {
 }
 
 /**
+ * A picture URL as stored: its canonical serialisation. URL parsers accept spellings such as
+ * `HTTPS://…`, `https:host/…` or surrounding spaces for the same URL; what is stored (and checked
+ * against the column's limits) is the one form every client reads alike.
+ */
+export function canonicalPictureUrl(value: string): string | undefined {
+  try {
+    return new URL(value).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Why `value` is no acceptable picture URL, or undefined: an https URL without credentials whose
- * path ends in one of `formats` (`jpg` also admits `.jpeg`).
+ * path ends in one of `formats` (`jpg` also admits `.jpeg`), at most MAX_PICTURE_URL characters
+ * long as given and in its canonical form.
  */
 export function pictureUrlProblem(value: string, formats: readonly string[]): string | undefined {
   if (value.length > MAX_PICTURE_URL) return `picture_url must be at most ${MAX_PICTURE_URL} characters`;
@@ -53,6 +70,7 @@ export function pictureUrlProblem(value: string, formats: readonly string[]): st
   } catch {
     return 'picture_url must be an absolute https URL';
   }
+  if (url.href.length > MAX_PICTURE_URL) return `picture_url must be at most ${MAX_PICTURE_URL} characters`;
   if (url.protocol !== 'https:' || !url.hostname) return 'picture_url must be an absolute https URL';
   if (url.username || url.password) return 'picture_url must not carry credentials';
   const extension = /\.([a-z0-9]+)$/i.exec(url.pathname)?.[1]?.toLowerCase();
@@ -63,8 +81,8 @@ export function pictureUrlProblem(value: string, formats: readonly string[]): st
 
 /**
  * Checks the profile-specific rules of a write's fields (the DTO has checked types and lengths) and
- * normalises them: locales and time zones to their canonical form, picture URLs against the
- * configured formats. `undefined` leaves a field alone, `null` clears it.
+ * normalises them: locales, time zones and picture URLs to their canonical form (picture URLs
+ * checked against the configured formats). `undefined` leaves a field alone, `null` clears it.
  */
 export function readFieldChanges(
   input: FieldValues,
@@ -91,7 +109,7 @@ export function readFieldChanges(
     } else if (field === 'picture_url') {
       const problem = pictureUrlProblem(value, pictureFormats);
       if (problem) errors.push({ path: field, message: problem, rule: 'isPictureUrl' });
-      else changes.picture_url = value;
+      else changes.picture_url = canonicalPictureUrl(value)!;
     } else {
       changes[field] = value;
     }

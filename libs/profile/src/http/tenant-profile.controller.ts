@@ -40,7 +40,9 @@ export class TenantProfileController {
     description: 'The global profile overlaid by my layer in this tenant, with where each value comes from.',
   })
   @ApiOkResponse({ type: EffectiveProfileResponse })
-  get(@Param('tenant_id', ParseUuidPipe) tenantId: string, @CurrentPrincipal() principal: Principal): Promise<EffectiveProfileView> {
+  @ApiProblems([404, 'TENANCY.MEMBER_NOT_FOUND'])
+  async get(@Param('tenant_id', ParseUuidPipe) tenantId: string, @CurrentPrincipal() principal: Principal): Promise<EffectiveProfileView> {
+    await this.requireOwnMembership(tenantId, principal.userId);
     return this.queries.execute(new GetEffectiveProfile(tenantId, principal.userId));
   }
 
@@ -53,13 +55,14 @@ export class TenantProfileController {
       'application attributes go under `attributes.{application_key}`. Answers the new effective profile; emits profile.updated.',
   })
   @ApiOkResponse({ type: EffectiveProfileResponse })
-  @ApiProblems(INVALID_REQUEST)
-  update(
+  @ApiProblems(INVALID_REQUEST, [404, 'TENANCY.MEMBER_NOT_FOUND'])
+  async update(
     @Param('tenant_id', ParseUuidPipe) tenantId: string,
     @Body() body: UpdateTenantProfileDto,
     @CurrentPrincipal() principal: Principal,
     @CurrentClient() client: ClientInfo,
   ): Promise<EffectiveProfileView> {
+    await this.requireOwnMembership(tenantId, principal.userId);
     return this.commands.execute(new UpdateProfile(principal.userId, tenantId, fieldsOf({ ...body }), body.attributes, principal, client));
   }
 
@@ -75,5 +78,14 @@ export class TenantProfileController {
     const member = await this.queries.execute<GetMembership, MemberView | undefined>(new GetMembership(tenantId, userId.toLowerCase()));
     if (!member) throw ProfileErrors.memberNotFound();
     return this.queries.execute(new GetEffectiveProfile(tenantId, member.user_id));
+  }
+
+  /**
+   * A layer is a member's own. The decision point lets platform operators act in every tenant, but
+   * one who is not a member has no layer there to read or write.
+   */
+  private async requireOwnMembership(tenantId: string, userId: string): Promise<void> {
+    const member = await this.queries.execute<GetMembership, MemberView | undefined>(new GetMembership(tenantId, userId));
+    if (!member) throw ProfileErrors.memberNotFound();
   }
 }

@@ -4,11 +4,15 @@ import { ProfileUpdated } from '@user-engine/contracts';
 import { AttributeCatalog, AuditLog, OutboxPublisher } from '@user-engine/kernel';
 import { applyAttributeChanges, readAttributeChanges } from '../../domain/attributes';
 import { applyFieldChanges, GLOBAL_FIELDS, LAYER_FIELDS, readFieldChanges } from '../../domain/profile-fields';
-import { ProfilesRepository } from '../../persistence/profiles.repository';
+import { ProfilesRepository, type StoredLayer } from '../../persistence/profiles.repository';
 import { profileConfig, type ProfileConfig } from '../../profile.config';
 import { ProfileErrors } from '../../profile.errors';
 import { type EffectiveProfileView, type ProfileView, toEffectiveView, toProfileView } from '../../queries/views';
 import { UpdateProfile } from './update-profile.command';
+
+/** A layer overriding nothing (as locking creates one). */
+const isEmptyLayer = (layer: StoredLayer) =>
+  LAYER_FIELDS.every((f) => (layer.fields[f] ?? null) === null) && !Object.keys(layer.attributes).length;
 
 /**
  * One write of a profile layer: every field and attribute is checked before anything is stored, the
@@ -38,11 +42,14 @@ export class UpdateProfileHandler implements ICommandHandler<UpdateProfile, Prof
     const nextAttributes = applyAttributeChanges(current.attributes, attributes.changes);
     const changes = [...nextFields.changed, ...nextAttributes.changed];
     const next = { fields: nextFields.next, attributes: nextAttributes.next };
-    const stored = !changes.length
-      ? current
-      : c.tenantId
-        ? await this.profiles.updateLayer(c.tenantId, c.userId, next)
-        : await this.profiles.update(c.userId, next);
+    let stored: StoredLayer | undefined = current;
+    if (changes.length) {
+      stored = c.tenantId ? await this.profiles.updateLayer(c.tenantId, c.userId, next) : await this.profiles.update(c.userId, next);
+    } else if (c.tenantId && isEmptyLayer(current)) {
+      // Locking created the layer for this write; a write that changed nothing must not leave it behind.
+      await this.profiles.removeLayer(c.tenantId, c.userId);
+      stored = undefined;
+    }
     if (changes.length) await this.record(c, layer, changes, stored?.updated_at ?? new Date().toISOString());
 
     if (!c.tenantId) return toProfileView(c.userId, stored, this.catalog);
