@@ -1,12 +1,5 @@
 import type { FieldError } from '@user-engine/kernel';
-import {
-  type Catalog,
-  type CatalogInput,
-  incompatibleAttributes,
-  removedPermissions,
-  sameCatalog,
-  validateCatalog,
-} from './catalog';
+import { type Catalog, type CatalogInput, incompatibleAttributes, removedPermissions, sameCatalog, validateCatalog } from './catalog';
 
 type Attribute = CatalogInput['attributes'][number];
 

@@ -128,7 +128,9 @@ export class CatalogsRepository {
   }
 
   /** Every application's current profile side: its attributes and the profile fields it reads. */
-  allProfileSchemas(): Promise<{ application_id: string; application_key: string; attributes: CatalogAttribute[]; profile_fields: string[] }[]> {
+  allProfileSchemas(): Promise<
+    { application_id: string; application_key: string; attributes: CatalogAttribute[]; profile_fields: string[] }[]
+  > {
     return this.uow.run(Scopes.global, (m) =>
       queryRows(
         m,

@@ -118,9 +118,14 @@ describe('resolveEffectiveProfile: attributes', () => {
       ],
       profileFields: [],
     });
-    const e = resolveEffectiveProfile(layer({}, { x: { tier: 'gold', plan: 'b' } }), layer({}, { x: { team: 'north' } }), c.applications(), {
-      tenant: true,
-    });
+    const e = resolveEffectiveProfile(
+      layer({}, { x: { tier: 'gold', plan: 'b' } }),
+      layer({}, { x: { team: 'north' } }),
+      c.applications(),
+      {
+        tenant: true,
+      },
+    );
     expect(e.attributes.x).toEqual({ tier: 1, team: 'n/a' });
     expect(e.attributeSources.x).toEqual({ tier: 'default', team: 'default' });
     expect(publishedGlobalAttributes({ x: { tier: 'gold', plan: 'a' } }, c.applications())).toEqual({ x: { plan: 'a' } });

@@ -56,7 +56,14 @@ export class PublishCatalogHandler implements ICommandHandler<PublishCatalog, { 
       resource: { type: 'application', id: application.id },
       ip: c.client.ip,
       userAgent: c.client.userAgent,
-      data: { version, added, deprecated, removed, attributes: catalog.attributes.map((a) => a.key), profile_fields: catalog.profile_fields },
+      data: {
+        version,
+        added,
+        deprecated,
+        removed,
+        attributes: catalog.attributes.map((a) => a.key),
+        profile_fields: catalog.profile_fields,
+      },
     });
     await this.outbox.publish(ApplicationCatalogPublished, {
       aggregate: { type: 'application', id: application.id },
