@@ -14,6 +14,7 @@ const ADMIN = [
   'members:invite',
   'members:manage',
   'members:read',
+  'profile:read',
   'roles:assign',
   'roles:manage',
   'roles:read',

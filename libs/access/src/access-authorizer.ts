@@ -48,6 +48,7 @@ export class AccessAuthorizer implements Authorizer, OnModuleInit {
       permission,
       resource: r.targetUserId ? { type: 'user', id: r.targetUserId } : undefined,
       selfAllowed: requirement.kind === 'tenant' && requirement.self === true,
+      ownMembership: requirement.kind === 'member' && requirement.own === true,
     });
     if (decision.allowed) return;
     const inTenantChain =

@@ -18,6 +18,8 @@ export interface AccessCheck {
   resource?: { type: 'user'; id: string };
   /** The subject may do this to themselves without the permission (leaving a tenant). */
   selfAllowed?: boolean;
+  /** Only the subject's own active membership passes: being a platform operator is not enough. */
+  ownMembership?: boolean;
 }
 
 export type DenyReason =
@@ -106,7 +108,7 @@ export class AccessFacade {
     const { tenant, member } = f;
     if (!c.tenantId || !tenant || !member) return deny('no_tenant');
     if (tenant.status === null || tenant.status === 'deleted') return deny('tenant_not_found');
-    if (f.operator) {
+    if (f.operator && !(c.ownMembership && member.status === null)) {
       // Operators act in any live tenant (audited like everyone), whatever its facts say; what their
       // token carries (scp, acr) still limits them.
       if (entry && c.principal.tenantId && c.principal.scopes && !c.principal.scopes.includes(entry.key)) return deny('token_scope');

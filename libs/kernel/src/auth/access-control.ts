@@ -27,8 +27,11 @@ export type AccessRequirement =
       /** The target may do this to themselves without the permission (a member leaving). */
       readonly self?: boolean;
     }
-  /** Any active member of the tenant named by the route's `{tenant_id}`, whatever their roles. */
-  | { readonly kind: 'member' }
+  /**
+   * Any active member of the tenant named by the route's `{tenant_id}`, whatever their roles.
+   * Platform operators pass too, unless `own` (the route is about the caller's own membership).
+   */
+  | { readonly kind: 'member'; readonly own?: boolean }
   /** A platform permission (held by platform operators only). */
   | { readonly kind: 'platform'; readonly permission: string }
   /** An internal route: an application's API key holding `scope` (and bound to the path's tenant, if bound). */
@@ -48,9 +51,13 @@ export const RequirePermission = (
 ): MethodDecorator & ClassDecorator =>
   SetMetadata(ACCESS_REQUIREMENT, { kind: 'tenant', permission, ...options } satisfies AccessRequirement);
 
-/** The route needs an active membership in the tenant of its `{tenant_id}` and no particular permission. */
-export const RequireMembership = (): MethodDecorator & ClassDecorator =>
-  SetMetadata(ACCESS_REQUIREMENT, { kind: 'member' } satisfies AccessRequirement);
+/**
+ * The route needs an active membership in the tenant of its `{tenant_id}` and no particular
+ * permission. With `{ own: true }` a platform operator passes only where they are a member themselves
+ * (the route reads or writes something of the caller's own membership, e.g. their profile there).
+ */
+export const RequireMembership = (options: { own?: boolean } = {}): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_REQUIREMENT, { kind: 'member', ...options } satisfies AccessRequirement);
 
 /** The route is platform administration: only a platform operator holding `permission` passes. */
 export const RequirePlatformPermission = (permission: string): MethodDecorator & ClassDecorator =>

@@ -22,7 +22,11 @@ import type { EffectiveProfileView } from '../queries/views';
 import { fieldsOf } from './fields-of';
 import { EffectiveProfileResponse, UpdateTenantProfileDto } from './profile.dto';
 
-/** Profiles inside a tenant: my layer there, and (with `profile:read`) members' effective profiles. */
+/**
+ * Profiles inside a tenant: my layer there, and (with `profile:read`) members' effective profiles.
+ * A layer is a member's own: platform operators, who act in every tenant, have none where they are
+ * not members (`own`: they get the non-member's 404).
+ */
 @ApiTags('profile')
 @ApiBearerAuth()
 @ApiProblems(TOKEN_PROBLEMS, ...TENANT_ACCESS_PROBLEMS)
@@ -34,20 +38,18 @@ export class TenantProfileController {
   ) {}
 
   @Get('profile')
-  @RequireMembership()
+  @RequireMembership({ own: true })
   @ApiOperation({
     summary: 'My effective profile in this tenant',
     description: 'The global profile overlaid by my layer in this tenant, with where each value comes from.',
   })
   @ApiOkResponse({ type: EffectiveProfileResponse })
-  @ApiProblems([404, 'TENANCY.MEMBER_NOT_FOUND'])
-  async get(@Param('tenant_id', ParseUuidPipe) tenantId: string, @CurrentPrincipal() principal: Principal): Promise<EffectiveProfileView> {
-    await this.requireOwnMembership(tenantId, principal.userId);
+  get(@Param('tenant_id', ParseUuidPipe) tenantId: string, @CurrentPrincipal() principal: Principal): Promise<EffectiveProfileView> {
     return this.queries.execute(new GetEffectiveProfile(tenantId, principal.userId));
   }
 
   @Patch('profile')
-  @RequireMembership()
+  @RequireMembership({ own: true })
   @ApiOperation({
     summary: 'Change my layer in this tenant',
     description:
@@ -55,14 +57,13 @@ export class TenantProfileController {
       'application attributes go under `attributes.{application_key}`. Answers the new effective profile; emits profile.updated.',
   })
   @ApiOkResponse({ type: EffectiveProfileResponse })
-  @ApiProblems(INVALID_REQUEST, [404, 'TENANCY.MEMBER_NOT_FOUND'])
-  async update(
+  @ApiProblems(INVALID_REQUEST)
+  update(
     @Param('tenant_id', ParseUuidPipe) tenantId: string,
     @Body() body: UpdateTenantProfileDto,
     @CurrentPrincipal() principal: Principal,
     @CurrentClient() client: ClientInfo,
   ): Promise<EffectiveProfileView> {
-    await this.requireOwnMembership(tenantId, principal.userId);
     return this.commands.execute(new UpdateProfile(principal.userId, tenantId, fieldsOf({ ...body }), body.attributes, principal, client));
   }
 
@@ -78,14 +79,5 @@ export class TenantProfileController {
     const member = await this.queries.execute<GetMembership, MemberView | undefined>(new GetMembership(tenantId, userId.toLowerCase()));
     if (!member) throw ProfileErrors.memberNotFound();
     return this.queries.execute(new GetEffectiveProfile(tenantId, member.user_id));
-  }
-
-  /**
-   * A layer is a member's own. The decision point lets platform operators act in every tenant, but
-   * one who is not a member has no layer there to read or write.
-   */
-  private async requireOwnMembership(tenantId: string, userId: string): Promise<void> {
-    const member = await this.queries.execute<GetMembership, MemberView | undefined>(new GetMembership(tenantId, userId));
-    if (!member) throw ProfileErrors.memberNotFound();
   }
 }
