@@ -231,6 +231,7 @@ describe('tenant isolation, property-based: random actors, tenants and commands 
         'roles:read',
         'roles:manage',
         'roles:assign',
+        'profile:read',
       ]),
     );
     expect(sorted(builtIn.get('viewer')!)).toEqual(['members:read', 'roles:read', 'tenants:read']);

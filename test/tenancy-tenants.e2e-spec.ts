@@ -15,6 +15,7 @@ const ALL_TENANT_PERMISSIONS = [
   'members:invite',
   'members:manage',
   'members:read',
+  'profile:read',
   'roles:assign',
   'roles:manage',
   'roles:read',
