@@ -10,6 +10,7 @@ import { Applications1795600000000 } from './1795600000000-applications';
 import { ApiKeysAndCatalogs1795600000001 } from './1795600000001-api-keys-and-catalogs';
 import { Profiles1795700000000 } from './1795700000000-profiles';
 import { CatalogProfileFields1795700000001 } from './1795700000001-catalog-profile-fields';
+import { Subscriptions1795800000000 } from './1795800000000-subscriptions';
 
 /** One ordered sequence for all modules. Append only; never reorder or edit an applied migration. */
 export const MIGRATIONS: readonly MigrationClass[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly MigrationClass[] = [
   ApiKeysAndCatalogs1795600000001,
   Profiles1795700000000,
   CatalogProfileFields1795700000001,
+  Subscriptions1795800000000,
 ];

@@ -4,6 +4,7 @@ import { accessFeature } from '@user-engine/access';
 import { accountFeature } from '@user-engine/account';
 import { integrationFeature } from '@user-engine/integration';
 import { profileFeature } from '@user-engine/profile';
+import { subscriptionFeature } from '@user-engine/subscription';
 import { tenancyFeature } from '@user-engine/tenancy';
 
 /** What a feature module contributes to the composition root. */
@@ -28,5 +29,6 @@ export const FEATURE_MODULES: Readonly<Record<string, FeatureModule>> = {
   tenancy: tenancyFeature,
   access: accessFeature,
   profile: profileFeature,
+  subscription: subscriptionFeature,
   integration: integrationFeature,
 };

@@ -7,8 +7,8 @@ import { AccessFacade } from './access-facade';
 
 /**
  * The claims of a tenant-scoped access token: only for an active membership of an active tenant.
- * `scp` lists the member's effective permissions when issued; `plan` stays null until the
- * subscription module provides it.
+ * `scp` lists the member's effective permissions when issued; `plan` is the plan that applies to the
+ * member there (the subscription module's, through the account extensions; null without it).
  */
 @Injectable()
 export class TenantTokenClaims implements TenantClaimsSource, OnModuleInit {
@@ -40,6 +40,7 @@ export class TenantTokenClaims implements TenantClaimsSource, OnModuleInit {
       );
       throw granted ? TenancyErrors.suspended() : TenancyErrors.notFound();
     }
-    return { tid: tenantId, roles: granted.roles, scp: granted.permissions, plan: null };
+    const plan = await this.extensions.planFor(principal.userId, tenantId);
+    return { tid: tenantId, roles: granted.roles, scp: granted.permissions, plan };
   }
 }

@@ -29,6 +29,11 @@ export interface MembershipsSource {
   membershipsOf(userId: string): Promise<MeMembership[]>;
 }
 
+/** The plan a user's token names (the subscription module): in `tenantId`, or their own when null. */
+export interface PlanSource {
+  planFor(userId: string, tenantId: string | null): Promise<string | null>;
+}
+
 /** Refuses to erase an account when that would break another module's invariant (a last owner). */
 export type DeletionGuard = (userId: string) => Promise<void>;
 
@@ -41,6 +46,7 @@ export type DeletionGuard = (userId: string) => Promise<void>;
 export class AccountExtensions {
   private tenantClaims?: TenantClaimsSource;
   private memberships?: MembershipsSource;
+  private plans?: PlanSource;
   private readonly deletionGuards: DeletionGuard[] = [];
 
   useTenantClaims(source: TenantClaimsSource): void {
@@ -49,6 +55,15 @@ export class AccountExtensions {
 
   useMemberships(source: MembershipsSource): void {
     this.memberships = source;
+  }
+
+  usePlans(source: PlanSource): void {
+    this.plans = source;
+  }
+
+  /** The `plan` claim: null while no module provides plans. */
+  planFor(userId: string, tenantId: string | null): Promise<string | null> {
+    return this.plans ? this.plans.planFor(userId, tenantId) : Promise.resolve(null);
   }
 
   addDeletionGuard(guard: DeletionGuard): void {

@@ -17,7 +17,7 @@ export { DeleteAccount } from './commands/delete-account/delete-account.command'
 export { SigningKeys } from './tokens/signing-keys';
 export { AccountExtensions } from './account-extensions';
 export { Background } from './background';
-export type { TenantClaims, TenantClaimsSource, MeMembership, MembershipsSource, DeletionGuard } from './account-extensions';
+export type { TenantClaims, TenantClaimsSource, MeMembership, MembershipsSource, DeletionGuard, PlanSource } from './account-extensions';
 export { SearchUsers } from './queries/search-users/search-users.query';
 export { AccessTokens } from './tokens/access-tokens';
 export type { AccessTokenClaims, IssueAccessToken } from './tokens/access-tokens';

@@ -1,9 +1,11 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { PROFILE_REACTIONS } from './events/profile-reactions.event-handler';
+import { SUBSCRIPTION_REACTIONS } from './events/subscription-reactions.event-handler';
 
 /** The cross-module reactions, by the module whose commands they call. */
 export const REACTIONS: Readonly<Record<string, readonly Provider[]>> = {
   profile: PROFILE_REACTIONS,
+  subscription: SUBSCRIPTION_REACTIONS,
 };
 
 /**

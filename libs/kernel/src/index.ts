@@ -42,6 +42,7 @@ export * from './http/parse-uuid.pipe';
 export * from './http/dto';
 export * from './openapi/openapi';
 export * from './periodic-job';
+export * from './clock';
 export * from './housekeeping.service';
 export * from './cqrs/transactional-buses';
 export * from './auth/principal';

@@ -29,6 +29,7 @@ import { OutboxPublisher } from './outbox/outbox.publisher';
 import { NatsRelay } from './outbox/nats-relay';
 import { PgNotifications } from './notifications/pg-notifications';
 import { ChangeFeed } from './notifications/change-feed';
+import { Clock } from './clock';
 
 export const KERNEL_CONFIGS: readonly ConfigNamespace[] = [kernelConfig, httpConfig, databaseConfig, mailConfig];
 
@@ -78,6 +79,7 @@ export class KernelModule {
         PermissionCatalog,
         AttributeCatalog,
         ChangeFeed,
+        Clock,
         InternalListener,
         { provide: APP_GUARD, useClass: AccessGuard },
         ...mailProviders,
@@ -98,6 +100,7 @@ export class KernelModule {
         PermissionCatalog,
         AttributeCatalog,
         ChangeFeed,
+        Clock,
         CqrsModule,
       ],
     };

@@ -9,6 +9,9 @@ export type { MemberView, TenantView } from './queries/views';
 export { GetTenant } from './queries/get-tenant/get-tenant.query';
 export { GetMembership } from './queries/get-membership/get-membership.query';
 export { ListMembers } from './queries/list-members/list-members.query';
+export { GetSeatUsage } from './queries/get-seat-usage/get-seat-usage.query';
+export { SeatLimits } from './seat-limits';
+export type { SeatGuard, SeatRequest, SeatUsage } from './seat-limits';
 export { TenancyErrors } from './tenancy.errors';
 /** The member-list query (status, role, email prefix, page): the internal API takes the same. */
 export { MemberQueryDto } from './http/tenancy.dto';

@@ -26,6 +26,8 @@ import { TenantsRepository } from './persistence/tenants.repository';
 import { GetDiagnosticsHandler } from './queries/get-diagnostics/get-diagnostics.handler';
 import { GetMembershipHandler } from './queries/get-membership/get-membership.handler';
 import { GetTenantHandler } from './queries/get-tenant/get-tenant.handler';
+import { GetSeatUsageHandler } from './queries/get-seat-usage/get-seat-usage.handler';
+import { SeatLimits } from './seat-limits';
 import { ListAuditHandler } from './queries/list-audit/list-audit.handler';
 import { ListInvitationsHandler } from './queries/list-invitations/list-invitations.handler';
 import { ListMembersHandler } from './queries/list-members/list-members.handler';
@@ -52,6 +54,7 @@ const COMMAND_HANDLERS = [
 const QUERY_HANDLERS = [
   GetTenantHandler,
   GetMembershipHandler,
+  GetSeatUsageHandler,
   ListMyTenantsHandler,
   ListTenantsHandler,
   ListMembersHandler,
@@ -86,7 +89,9 @@ const QUERY_HANDLERS = [
     TenancyJournal,
     TenancyHousekeeping,
     TenancyAccountHooks,
+    SeatLimits,
   ],
+  exports: [SeatLimits],
 })
 export class TenancyModule implements OnModuleInit {
   constructor(private readonly catalog: PermissionCatalog) {}

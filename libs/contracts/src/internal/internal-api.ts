@@ -4,6 +4,7 @@
  * removed, retyped or made nullable — and union members only added to outputs
  * (test/contracts-compat.e2e-spec.ts holds the code to v1-shapes.json).
  */
+import type { SubscriptionStatusV1 } from '../events/subscription.events';
 import type { UserStatusV1 } from '../events/user.events';
 
 /** `GET /internal/v1/users/{id}` and the items of the lookups. */
@@ -107,3 +108,47 @@ export const PROFILE_FIELDS_V1: readonly ProfileFieldV1[] = [
   'locale',
   'timezone',
 ];
+
+/** Where a plan that applies to a member comes from. */
+export type PlanSourceV1 = 'membership' | 'tenant' | 'user';
+
+/**
+ * `GET /internal/v1/tenants/{tenant_id}/entitlements` (and `?user_id=` for one member): the plan that
+ * applies and what it includes — features are switches (true/false) and numeric limits; a feature
+ * the plan does not name is not included.
+ */
+export interface InternalEntitlementsV1 {
+  tenant_id: string;
+  /** The member asked about; null for the tenant itself. */
+  user_id: string | null;
+  /** Null when no subscription, override or user plan applies. */
+  plan: string | null;
+  source: PlanSourceV1 | null;
+  /** The status of the tenant's current subscription; null without one. */
+  status: SubscriptionStatusV1 | null;
+  features: Record<string, boolean | number>;
+  /** Active members and the plan's limit (null: unlimited). */
+  seats: { limit: number | null; used: number };
+}
+
+/** `POST /internal/v1/subscriptions/{id}/payments` body: the billing provider's word on one charge. */
+export interface InternalPaymentRequestV1 {
+  charge_id: string;
+  outcome: 'paid' | 'failed';
+  /** The provider's own reference (a transfer or invoice id), kept with the charge. */
+  reference?: string;
+}
+
+/** A charge of the subscription ledger, as the payments endpoint answers it. */
+export interface InternalChargeV1 {
+  id: string;
+  subscription_id: string;
+  kind: 'initial' | 'proration' | 'renewal';
+  /** Integer minor units. */
+  amount: number;
+  currency: string;
+  status: 'pending' | 'paid' | 'failed';
+  reference: string | null;
+  created_at: string;
+  settled_at: string | null;
+}

@@ -70,6 +70,21 @@ export const RequirePlatformPermission = (permission: string): MethodDecorator &
 export const RequireServiceScope = (scope: string): MethodDecorator & ClassDecorator =>
   SetMetadata(ACCESS_REQUIREMENT, { kind: 'service', scope } satisfies AccessRequirement);
 
+export const FEATURE_REQUIREMENT = 'kernel:feature-requirement';
+
+/**
+ * The route also needs `feature` (`sso`, `audit_export`) in the caller's plan: the plan in the
+ * route's tenant (a membership's plan override, else the tenant's) for a user, the tenant's for a
+ * service, the user's own plan on routes without a tenant. Stacks with the access rule, which is
+ * checked first; the subscription module decides, and without it every such route is refused.
+ */
+export const RequireFeature = (feature: string): MethodDecorator & ClassDecorator => SetMetadata(FEATURE_REQUIREMENT, feature);
+
+/** Decides whether a caller's plan includes a feature (the subscription module); throws a DomainError when not. */
+export interface EntitlementChecker {
+  assertFeature(need: { principal: Principal | ServicePrincipal; tenantId?: string; feature: string }): Promise<void>;
+}
+
 /**
  * Proves which application calls an internal route and that its key may (the access module's API
  * keys): scope, tenant binding, expiry, revocation; throws a DomainError (audited) when not.
@@ -109,6 +124,7 @@ export class AccessGate {
   private authenticator?: Authenticator;
   private authorizer?: Authorizer;
   private services?: ServiceAuthenticator;
+  private entitlements?: EntitlementChecker;
 
   useAuthenticator(authenticator: Authenticator): void {
     this.authenticator = authenticator;
@@ -120,6 +136,16 @@ export class AccessGate {
 
   useServiceAuthenticator(services: ServiceAuthenticator): void {
     this.services = services;
+  }
+
+  useEntitlements(entitlements: EntitlementChecker): void {
+    this.entitlements = entitlements;
+  }
+
+  /** Deny by default: with no module to decide (subscription not mounted), no plan includes anything. */
+  async assertFeature(need: { principal: Principal | ServicePrincipal; tenantId?: string; feature: string }): Promise<void> {
+    if (!this.entitlements) throw AccessErrors.featureNotIncluded(need.feature);
+    await this.entitlements.assertFeature(need);
   }
 
   authenticateService(request: FastifyRequest, need: { scope: string; tenantId?: string }): Promise<ServicePrincipal> {
@@ -145,6 +171,10 @@ export const AccessErrors = {
     }),
   noAuthorizer: () => new DomainError('forbidden', 'AUTHZ.FORBIDDEN', 'No authorization is configured for this route.'),
   undeclared: () => new DomainError('forbidden', 'AUTHZ.FORBIDDEN', 'This route declares no access rule and is refused.'),
+  featureNotIncluded: (feature: string) =>
+    new DomainError('forbidden', 'SUBSCRIPTION.FEATURE_NOT_INCLUDED', `This needs the "${feature}" feature, which no plan provides here.`, {
+      extensions: { feature, plan: null },
+    }),
   tenantToken: () =>
     new DomainError('forbidden', 'AUTHZ.TENANT_TOKEN', "A tenant-scoped token cannot do this: use the session's unscoped access token.", {
       extensions: { reason: 'tenant_scoped_token' },
@@ -177,22 +207,34 @@ export class AccessGuard implements CanActivate {
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const requirement = requirementOf(this.reflector, [ctx.getHandler(), ctx.getClass()]);
+    const targets: [Function, Function] = [ctx.getHandler(), ctx.getClass()];
+    const requirement = requirementOf(this.reflector, targets);
     if (requirement === 'public') return true;
     const request = ctx.switchToHttp().getRequest<FastifyRequest & { user?: Principal; service?: ServicePrincipal }>();
+    const principal = await this.admit(requirement, request);
+    const feature = this.reflector.getAllAndOverride<string | undefined>(FEATURE_REQUIREMENT, targets);
+    if (feature) await this.gate.assertFeature({ principal, tenantId: this.context.tenant?.tenantId, feature });
+    return true;
+  }
+
+  /** Authenticates the caller and checks the route's rule; returns who passed. */
+  private async admit(
+    requirement: AccessRequirement | undefined,
+    request: FastifyRequest & { user?: Principal; service?: ServicePrincipal },
+  ): Promise<Principal | ServicePrincipal> {
     if (requirement?.kind === 'service') {
       request.service = await this.gate.authenticateService(request, {
         scope: requirement.scope,
         tenantId: this.context.tenant?.tenantId,
       });
-      return true;
+      return request.service;
     }
     const principal = await this.gate.authenticate(request);
     request.user = principal;
     if (!requirement) throw AccessErrors.undeclared();
     if (requirement.kind === 'authenticated') {
       if (principal.tenantId && !requirement.tenantTokens) throw AccessErrors.tenantToken();
-      return true;
+      return principal;
     }
     const params = (request.params ?? {}) as Record<string, string | undefined>;
     const target = requirement.kind === 'tenant' && requirement.target ? params[requirement.target]?.toLowerCase() : undefined;
@@ -210,6 +252,6 @@ export class AccessGuard implements CanActivate {
       ip: request.ip,
       userAgent: typeof ua === 'string' && ua ? ua.slice(0, 512) : null,
     });
-    return true;
+    return principal;
   }
 }

@@ -218,4 +218,26 @@ export const env = {
       (v) => v.join(','),
     );
   },
+
+  /**
+   * A JSON document, handed to `validate` (which returns the typed value or throws EnvParseError
+   * naming what is wrong). For structured settings such as a default catalog.
+   */
+  json<T>(variable: string, opts: Common<T> & { expected: string; validate: (value: unknown) => T }): EnvSpec<T> {
+    return spec(
+      variable,
+      opts,
+      opts.expected,
+      (raw) => {
+        let value: unknown;
+        try {
+          value = JSON.parse(raw);
+        } catch {
+          throw new EnvParseError(`must be JSON (${opts.expected})`);
+        }
+        return opts.validate(value);
+      },
+      () => '(built-in, see the description)',
+    );
+  },
 };

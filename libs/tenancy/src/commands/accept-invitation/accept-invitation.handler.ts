@@ -9,6 +9,7 @@ import { invitationStatus, toMemberView, type MemberView } from '../../queries/v
 import { TenancyErrors } from '../../tenancy.errors';
 import { TenancyJournal } from '../../tenancy-journal';
 import { TenantRolePolicy } from '../../tenant-role-policy';
+import { SeatLimits } from '../../seat-limits';
 import { AcceptInvitation } from './accept-invitation.command';
 
 export interface AcceptedInvitation extends MemberView {
@@ -24,6 +25,7 @@ export class AcceptInvitationHandler implements ICommandHandler<AcceptInvitation
     private readonly memberships: MembershipsRepository,
     private readonly invitations: InvitationsRepository,
     private readonly policy: TenantRolePolicy,
+    private readonly seats: SeatLimits,
     private readonly journal: TenancyJournal,
     private readonly audit: AuditLog,
   ) {}
@@ -73,6 +75,7 @@ export class AcceptInvitationHandler implements ICommandHandler<AcceptInvitation
       if (!(await this.policy.canAssign({ tenantId, actor: { userId: invitation.invited_by }, roles }))) {
         throw TenancyErrors.invitationInvalid();
       }
+      await this.seats.assertAvailable(tenantId, 'member');
       const row = await this.memberships.insert({
         tenantId,
         userId: user.id,

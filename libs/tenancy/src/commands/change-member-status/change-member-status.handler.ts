@@ -5,6 +5,7 @@ import type { MembershipRow } from '../../persistence/tenancy.rows';
 import { toMemberView, type MemberView } from '../../queries/views';
 import { TenancyErrors } from '../../tenancy.errors';
 import { membershipUpdated, TenancyJournal } from '../../tenancy-journal';
+import { SeatLimits } from '../../seat-limits';
 import { ChangeMemberStatus } from './change-member-status.command';
 
 export const stateOf = (m: MembershipRow): MemberState => ({ userId: m.user_id, status: m.status, roles: m.roles });
@@ -14,6 +15,7 @@ export class ChangeMemberStatusHandler implements ICommandHandler<ChangeMemberSt
   constructor(
     private readonly memberships: MembershipsRepository,
     private readonly journal: TenancyJournal,
+    private readonly seats: SeatLimits,
   ) {}
 
   async execute(c: ChangeMemberStatus): Promise<MemberView> {
@@ -25,6 +27,7 @@ export class ChangeMemberStatusHandler implements ICommandHandler<ChangeMemberSt
     if (c.status === 'suspended' && c.userId === c.actor.userId) throw TenancyErrors.selfLockout();
     if (leavesNoActiveOwner(owners.map(stateOf), stateOf(member), { ...stateOf(member), status: c.status }))
       throw TenancyErrors.lastOwner();
+    if (c.status === 'active') await this.seats.assertAvailable(c.tenantId, 'member');
     const after = await this.memberships.update(c.tenantId, c.userId, { status: c.status });
     await this.journal.record({
       tenantId: c.tenantId,

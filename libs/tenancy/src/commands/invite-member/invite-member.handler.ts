@@ -10,6 +10,7 @@ import { tenancyConfig, type TenancyConfig } from '../../tenancy.config';
 import { TenancyErrors } from '../../tenancy.errors';
 import { TenancyJournal } from '../../tenancy-journal';
 import { TenantRolePolicy } from '../../tenant-role-policy';
+import { SeatLimits } from '../../seat-limits';
 import { InviteMember } from './invite-member.command';
 
 @CommandHandler(InviteMember)
@@ -19,6 +20,7 @@ export class InviteMemberHandler implements ICommandHandler<InviteMember, Invita
     private readonly memberships: MembershipsRepository,
     private readonly invitations: InvitationsRepository,
     private readonly policy: TenantRolePolicy,
+    private readonly seats: SeatLimits,
     private readonly mails: InvitationMails,
     private readonly journal: TenancyJournal,
     @Inject(tenancyConfig.KEY) private readonly config: TenancyConfig,
@@ -35,6 +37,7 @@ export class InviteMemberHandler implements ICommandHandler<InviteMember, Invita
     const open = await this.invitations.findPendingByEmail(c.tenantId, c.email);
     if (open && invitationStatus(open) === 'pending') throw TenancyErrors.alreadyInvited();
     if (open) await this.invitations.close(c.tenantId, open.id, 'revoked'); // expired: replaced by the new one
+    await this.seats.assertAvailable(c.tenantId, 'invitation');
     const token = newSecureToken();
     const expiresAt = new Date(Date.now() + this.config.invitationTtl);
     const invitation = await this.invitations.insert({
