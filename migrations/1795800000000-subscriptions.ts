@@ -61,7 +61,9 @@ export class Subscriptions1795800000000 implements MigrationInterface {
         CHECK ((status IN ('canceled', 'expired')) = (ended_at IS NOT NULL))
       )
     `);
-    await q.query(`CREATE UNIQUE INDEX subscriptions_current_idx ON subscription.subscriptions (subject_type, subject_id) WHERE ${current}`);
+    await q.query(
+      `CREATE UNIQUE INDEX subscriptions_current_idx ON subscription.subscriptions (subject_type, subject_id) WHERE ${current}`,
+    );
     await q.query(`CREATE INDEX subscriptions_subject_idx ON subscription.subscriptions (subject_type, subject_id, id)`);
     await q.query(`CREATE INDEX subscriptions_tenant_idx ON subscription.subscriptions (tenant_id) WHERE tenant_id IS NOT NULL`);
     // What the clock looks for: trials and periods that end, and past-due ones.

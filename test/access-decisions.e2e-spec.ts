@@ -3,6 +3,7 @@ import { del, get, post, signIn, signUp, uniqueEmail, type SignedIn } from './su
 import { addMember, createTenant, makeOperator, patch, put, tenantToken } from './support/tenancy';
 import { eventually, startTestApp, useTestApp, type TestApp } from './support/test-app';
 import { expectProblem } from './support/problems';
+import { waitForSubscription } from './support/subscription';
 
 // The decision point: POST T/authz/check, tenant-scoped tokens (tid, scp), audited denials, cache
 // invalidation across processes, and platform operators.
@@ -18,6 +19,8 @@ const ADMIN = [
   'roles:assign',
   'roles:manage',
   'roles:read',
+  'subscription:manage',
+  'subscription:read',
   'tenants:manage',
   'tenants:read',
 ];
@@ -86,6 +89,7 @@ describe('access: the decision point', () => {
     await makeOperator(ctx.db, operator);
     owner = await signUp(ctx.t, ctx.db);
     tenant = await createTenant(ctx.t, owner, 'Decisions');
+    await waitForSubscription(ctx.db, tenant); // its trial's plan is in tenant tokens
     T = `/v1/tenants/${tenant}`;
     admin = await addMember(ctx.t, ctx.db, tenant, owner, ['admin']);
     editor = await addMember(ctx.t, ctx.db, tenant, owner, ['editor']);
@@ -244,7 +248,7 @@ describe('access: the decision point', () => {
   });
 
   describe('tenant-scoped tokens', () => {
-    it('POST /v1/auth/token: tid, roles, scp (effective permissions), plan null, in the same session', async () => {
+    it('POST /v1/auth/token: tid, roles, scp (effective permissions), plan (the tenant’s trial), in the same session', async () => {
       const res = await post(ctx.t, '/v1/auth/token', { tenant_id: tenant.toUpperCase() }, editor.accessToken);
       expect(res.statusCode).toBe(200);
       const body = res.json<{ access_token: string; expires_in: number }>();
@@ -259,7 +263,7 @@ describe('access: the decision point', () => {
       expect(body.expires_in).toBeGreaterThan(0);
       const plain = claimsOf(editor.accessToken);
       const claims = claimsOf(body.access_token);
-      expect(claims).toMatchObject({ sub: editor.userId, sid: plain.sid, tid: tenant, roles: ['editor'], scp: EDITOR, plan: null });
+      expect(claims).toMatchObject({ sub: editor.userId, sid: plain.sid, tid: tenant, roles: ['editor'], scp: EDITOR, plan: 'pro' });
       expect(plain.tid).toBeUndefined();
       expect(claims.exp as number).toBe((claims.iat as number) + body.expires_in);
       // It works on its own tenant, as far as its permissions go.

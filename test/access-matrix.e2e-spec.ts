@@ -11,10 +11,11 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { requirementOf } from '@user-engine/kernel';
+import { requirementOf, uuidv7 } from '@user-engine/kernel';
 import type { LightMyRequestResponse } from 'fastify';
 import { mailboxCount, post, signUp, uniqueEmail, type SignedIn } from './support/account';
 import { addMember, createTenant, invitationToken, makeOperator, patch, tenantToken, uniqueSlug } from './support/tenancy';
+import { waitForSubscription } from './support/subscription';
 import { eventually, useTestApp } from './support/test-app';
 
 const ACTORS = ['owner', 'admin', 'editor', 'viewer', 'suspended', 'outsider', 'operator', 'anonymous'] as const;
@@ -84,6 +85,13 @@ const MATRIX: Row[] = [
   { route: 'PATCH T/profile',                                permission: 'member',                     expected: [200,  200,  200,  200,  404,  404,  404,  401] },
   { route: 'GET T/members/{user_id}/profile',                permission: 'profile:read',               expected: [200,  200,  403,  403,  404,  404,  200,  401] },
   { route: 'DELETE T',                                       permission: 'tenants:delete',             expected: [204,  403,  403,  403,  404,  404,  204,  401], freshTenant: true },
+  { route: 'GET T/subscription',                             permission: 'subscription:read',          expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'GET T/subscription/charges',                     permission: 'subscription:read',          expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'POST T/subscription/change',                     permission: 'subscription:manage',        expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'POST T/subscription/cancel',                     permission: 'subscription:manage',        expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'POST T/subscription/resume',                     permission: 'subscription:manage',        expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'PUT T/members/{user_id}/plan',                   permission: 'subscription:manage',        expected: [200,  200,  403,  403,  404,  404,  200,  401] },
+  { route: 'GET T/entitlements',                             permission: 'member',                     expected: [200,  200,  200,  200,  404,  404,  200,  401] },
   // Platform administration: operators only; tenant owners and admins get 403 like everyone else.
   { route: 'GET /v1/admin/tenants',                          permission: 'platform:tenants.read',      expected: [403,  403,  403,  403,  403,  403,  200,  401] },
   { route: 'GET /v1/admin/tenants/{tenant_id}',              permission: 'platform:tenants.read',      expected: [403,  403,  403,  403,  403,  403,  200,  401] },
@@ -95,6 +103,9 @@ const MATRIX: Row[] = [
   { route: 'GET /v1/admin/operators',                        permission: 'platform:operators.manage',  expected: [403,  403,  403,  403,  403,  403,  200,  401] },
   { route: 'POST /v1/admin/operators',                       permission: 'platform:operators.manage',  expected: [403,  403,  403,  403,  403,  403,  201,  401] },
   { route: 'DELETE /v1/admin/operators/{user_id}',           permission: 'platform:operators.manage',  expected: [403,  403,  403,  403,  403,  403,  204,  401] },
+  { route: 'GET /v1/admin/plans',                            permission: 'platform:plans.manage',      expected: [403,  403,  403,  403,  403,  403,  200,  401] },
+  { route: 'GET /v1/admin/subscriptions/{id}',               permission: 'platform:subscriptions.manage', expected: [403, 403, 403, 403,  403,  403,  200,  401] },
+  { route: 'POST /v1/admin/subscriptions/{id}/payments',     permission: 'platform:subscriptions.manage', expected: [403, 403, 403, 403,  403,  403,  200,  401] },
 ];
 
 /**
@@ -213,6 +224,26 @@ describe('permission matrix', () => {
     ]);
   const role = (tenantId: string, key: string) =>
     one<{ name: string }>(`SELECT name FROM access.roles WHERE tenant_id = $1 AND key = $2`, [tenantId, key]);
+  /** The main tenant's subscription (moved to business in beforeAll: unlimited seats for the fresh members cells add). */
+  const tenantSubscription = (tenantId: string) =>
+    one<{ id: string; plan_key: string; scheduled_plan_key: string | null; cancel_at_period_end: boolean }>(
+      `SELECT id, plan_key, scheduled_plan_key, cancel_at_period_end FROM subscription.subscriptions
+        WHERE subject_type = 'tenant' AND subject_id = $1 AND status IN ('trialing', 'active', 'past_due')`,
+      [tenantId],
+    );
+  const setSubscription = (tenantId: string, assignments: string) =>
+    ctx.db.query(
+      `UPDATE subscription.subscriptions SET ${assignments}
+        WHERE subject_type = 'tenant' AND subject_id = $1 AND status IN ('trialing', 'active', 'past_due')`,
+      [tenantId],
+    );
+  const memberPlan = async (tenantId: string, userId: string) =>
+    (
+      await one<{ plan_key: string }>(`SELECT plan_key FROM subscription.membership_plans WHERE tenant_id = $1 AND user_id = $2`, [
+        tenantId,
+        userId,
+      ])
+    )?.plan_key;
   const isOperator = async (userId: string) =>
     !!(await one(`SELECT 1 FROM access.platform_roles WHERE user_id = $1 AND role = 'platform-operator'`, [userId]));
 
@@ -236,7 +267,7 @@ describe('permission matrix', () => {
       url: `${w.T}/diagnostics`,
       ok: (res) => {
         expect(res.json()).toMatchObject({ tenant_id: w.tenantId });
-        expect(res.json().checks).toHaveLength(6);
+        expect(res.json().checks).toHaveLength(7);
       },
     }),
     'GET T/members': async (w) => ({
@@ -379,6 +410,84 @@ describe('permission matrix', () => {
       url: w.T,
       changed: async () => (await tenantStatus(w.tenantId)) === 'deleted',
     }),
+    'GET T/subscription': async (w) => ({
+      url: `${w.T}/subscription`,
+      ok: (res) =>
+        expect(res.json()).toMatchObject({ subject_type: 'tenant', subject_id: w.tenantId, status: 'active', plan: { key: 'business' } }),
+    }),
+    'GET T/subscription/charges': async (w) => ({
+      url: `${w.T}/subscription/charges`,
+      ok: (res) =>
+        expect(res.json().items).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'initial', plan: 'business' })])),
+    }),
+    'POST T/subscription/change': async (w) => {
+      await setSubscription(w.tenantId, 'scheduled_plan_key = NULL');
+      return {
+        url: `${w.T}/subscription/change`,
+        payload: { plan_key: 'matrix-lite' },
+        changed: async () => (await tenantSubscription(w.tenantId))?.scheduled_plan_key === 'matrix-lite',
+        ok: (res) => expect(res.json()).toMatchObject({ plan: { key: 'business' }, scheduled_plan: 'matrix-lite' }),
+      };
+    },
+    'POST T/subscription/cancel': async (w) => {
+      await setSubscription(w.tenantId, 'cancel_at_period_end = false');
+      return {
+        url: `${w.T}/subscription/cancel`,
+        payload: { at_period_end: true },
+        changed: async () => (await tenantSubscription(w.tenantId))?.cancel_at_period_end === true,
+        ok: (res) => expect(res.json()).toMatchObject({ status: 'active', cancel_at_period_end: true }),
+      };
+    },
+    'POST T/subscription/resume': async (w) => {
+      await setSubscription(w.tenantId, 'cancel_at_period_end = true');
+      return {
+        url: `${w.T}/subscription/resume`,
+        payload: {},
+        changed: async () => (await tenantSubscription(w.tenantId))?.cancel_at_period_end === false,
+        ok: (res) => expect(res.json()).toMatchObject({ status: 'active', cancel_at_period_end: false }),
+      };
+    },
+    'PUT T/members/{user_id}/plan': async (w) => {
+      await ctx.db.query(`DELETE FROM subscription.membership_plans WHERE tenant_id = $1`, [w.tenantId]);
+      return {
+        url: `${w.T}/members/${w.users.viewer.userId}/plan`,
+        payload: { plan_key: 'business' },
+        changed: async () => (await memberPlan(w.tenantId, w.users.viewer.userId)) === 'business',
+        ok: (res) => expect(res.json()).toEqual({ tenant_id: w.tenantId, user_id: w.users.viewer.userId, plan: 'business' }),
+      };
+    },
+    'GET T/entitlements': async (w, actor) => ({
+      url: `${w.T}/entitlements`,
+      ok: (res) => expect(res.json()).toMatchObject({ tenant_id: w.tenantId, user_id: w.users[actor as User].userId, status: 'active' }),
+    }),
+    'GET /v1/admin/plans': async () => ({
+      url: '/v1/admin/plans',
+      ok: (res) => expect(res.json().items.map((p: { key: string }) => p.key)).toEqual(expect.arrayContaining(['business', 'matrix-lite'])),
+    }),
+    'GET /v1/admin/subscriptions/{id}': async (w) => {
+      const sub = (await tenantSubscription(w.tenantId))!;
+      return {
+        url: `/v1/admin/subscriptions/${sub.id}`,
+        ok: (res) => expect(res.json()).toMatchObject({ id: sub.id, subject_id: w.tenantId }),
+      };
+    },
+    'POST /v1/admin/subscriptions/{id}/payments': async (w) => {
+      const sub = (await tenantSubscription(w.tenantId))!;
+      const chargeId = uuidv7();
+      await ctx.db.query(
+        `INSERT INTO subscription.charges (id, subscription_id, tenant_id, kind, plan_key, amount, currency, provider, period_start, period_end, created_at)
+         VALUES ($1, $2, $3, 'renewal', 'business', 100, 'EUR', 'manual', now(), now() + interval '1 month', now())`,
+        [chargeId, sub.id, w.tenantId],
+      );
+      const charge = async () =>
+        (await one<{ status: string }>(`SELECT status FROM subscription.charges WHERE id = $1`, [chargeId]))?.status;
+      return {
+        url: `/v1/admin/subscriptions/${sub.id}/payments`,
+        payload: { charge_id: chargeId, outcome: 'paid' },
+        changed: async () => (await charge()) === 'paid',
+        ok: (res) => expect(res.json()).toMatchObject({ id: chargeId, status: 'paid' }),
+      };
+    },
     'GET /v1/admin/tenants': async () => ({
       url: '/v1/admin/tenants',
       ok: (res) => expect(res.json().items.length).toBeGreaterThan(0),
@@ -454,6 +563,13 @@ describe('permission matrix', () => {
     const { t, db } = ctx;
     const owner = await signUp(t, db);
     const tenantId = await createTenant(t, owner, 'Matrix');
+    // Unlimited seats (the cells add many members and invitations), and a cheaper plan to schedule a downgrade to.
+    await waitForSubscription(db, tenantId);
+    const upgraded = await post(t, `/v1/tenants/${tenantId}/subscription/change`, { plan_key: 'business' }, owner.accessToken);
+    if (upgraded.statusCode !== 200) throw new Error(`upgrade: ${upgraded.statusCode} ${upgraded.body}`);
+    await db.query(
+      `INSERT INTO subscription.plans (key, name, price, currency, interval, trial_days) VALUES ('matrix-lite', 'Lite', 100, 'EUR', 'month', 0)`,
+    );
     const admin = await addMember(t, db, tenantId, owner, ['admin']);
     const editor = await addMember(t, db, tenantId, owner, ['editor']);
     const viewer = await addMember(t, db, tenantId, owner, ['viewer']);

@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from './support/test-database';
 // nothing is announced for them and nothing waits for them. Mounting profile later reacts to the
 // events that come after — not to those already delivered without it.
 
-const WITHOUT_PROFILE = { MODULES: 'account,tenancy,access,integration' };
+const WITHOUT_PROFILE = { MODULES: 'account,tenancy,access,subscription,integration' };
 const PROFILE_HANDLERS = [
   'integration.profile.membership-removed',
   'integration.profile.tenant-deleted',
@@ -82,13 +82,13 @@ describe('integration: MODULES without profile, then with it', () => {
     let earlyEvent: EventRow;
     const without = await startTestApp(db, { env: WITHOUT_PROFILE });
     try {
-      // Nothing subscribes to user.created: the integration module mounted no reaction.
+      // Only the subscription reactions subscribe to user.created: the integration module mounted no profile reaction.
       const subscriptions = without.get(OutboxDispatcher).subscriptions();
-      expect(subscriptions['user.created']).toBeUndefined();
+      expect(subscriptions['user.created']).toEqual(['integration.subscription.user-created']);
       expect(
         Object.values(subscriptions)
           .flat()
-          .filter((h) => h.startsWith('integration.')),
+          .filter((h) => h.startsWith('integration.profile.')),
       ).toEqual([]);
 
       early = await signUp(without, db);
@@ -118,7 +118,10 @@ describe('integration: MODULES without profile, then with it', () => {
 
     const full = await startTestApp(db);
     try {
-      expect(full.get(OutboxDispatcher).subscriptions()['user.created']).toEqual(['integration.profile.user-created']);
+      expect(full.get(OutboxDispatcher).subscriptions()['user.created']).toEqual([
+        'integration.profile.user-created',
+        'integration.subscription.user-created',
+      ]);
       const later = await signUp(full, db);
       await eventually(async () => (await profileCount(db, later.userId)) === 1, 15_000, "the new user's profile");
       const laterEvent = await eventually(async () => {

@@ -104,6 +104,8 @@ describe('every route declares who may call it', () => {
       'GET /internal/v1/tenants/:tenant_id/members/:user_id': 'members:read',
       'POST /internal/v1/authz/check': 'authz:check',
       'GET /internal/v1/users/:id/profile': 'profiles:read',
+      'GET /internal/v1/tenants/:tenant_id/entitlements': 'entitlements:read',
+      'POST /internal/v1/subscriptions/:id/payments': 'payments:write',
     });
     const unknownScope = internalRoutes.filter(
       (r) => !(typeof r.requirement === 'object' && r.requirement.kind === 'service' && catalog.serviceScope(r.requirement.scope)),
@@ -120,8 +122,10 @@ describe('every route declares who may call it', () => {
     ).toEqual([]);
     expect(catalog.listServiceScopes().map((s) => [s.key, s.platformOnly ?? false])).toEqual([
       ['authz:check', false],
+      ['entitlements:read', false],
       ['identities:link', true],
       ['members:read', false],
+      ['payments:write', true],
       ['profiles:read', false],
       ['users:read', false],
     ]);
@@ -140,6 +144,8 @@ describe('every route declares who may call it', () => {
         'GET /health/live',
         'GET /health/ready',
         'GET /metrics',
+        'GET /v1/plans',
+        'GET /v1/plans/:key',
         'POST /v1/auth/login',
         'POST /v1/auth/login/external',
         'POST /v1/auth/password-reset',

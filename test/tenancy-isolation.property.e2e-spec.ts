@@ -232,6 +232,8 @@ describe('tenant isolation, property-based: random actors, tenants and commands 
         'roles:manage',
         'roles:assign',
         'profile:read',
+        'subscription:read',
+        'subscription:manage',
       ]),
     );
     expect(sorted(builtIn.get('viewer')!)).toEqual(['members:read', 'roles:read', 'tenants:read']);

@@ -1,5 +1,6 @@
 import { del, get, post, signUp } from './support/account';
 import { addMember, createTenant, invitationToken, patch, put, tenantToken, uniqueSlug } from './support/tenancy';
+import { waitForSubscription } from './support/subscription';
 import { eventually, startTestApp, useTestApp } from './support/test-app';
 
 describe('tenancy journey', () => {
@@ -45,11 +46,12 @@ describe('tenancy journey', () => {
     expect(promoted.statusCode).toBe(200);
     expect(promoted.json().roles).toEqual(['admin']);
 
-    // A tenant token carries tid, roles and scp.
+    // A tenant token carries tid, roles, scp and the plan of the tenant's trial.
+    await waitForSubscription(db, tenant.id);
     const tt = await post(t, '/v1/auth/token', { tenant_id: tenant.id }, bob.accessToken);
     expect(tt.statusCode).toBe(200);
     const claims = JSON.parse(Buffer.from(tt.json().access_token.split('.')[1], 'base64url').toString());
-    expect(claims).toMatchObject({ tid: tenant.id, roles: ['admin'], plan: null });
+    expect(claims).toMatchObject({ tid: tenant.id, roles: ['admin'], plan: 'pro' });
     expect(claims.scp).toContain('members:manage');
     expect((await get(t, T, tt.json().access_token)).statusCode).toBe(200);
 
@@ -78,6 +80,7 @@ describe('tenancy journey', () => {
       'unused_custom_roles',
       'invitations',
       'audit_chain',
+      'subscription',
     ]);
 
     const audit = await get(t, `${T}/audit?action=membership.*`, owner.accessToken);

@@ -8,6 +8,7 @@ import { del, get, post, signUp, type SignedIn } from './support/account';
 import { addMember, createTenant, makeOperator, patch, uniqueSlug } from './support/tenancy';
 import { eventually, useTestApp } from './support/test-app';
 import { expectProblem } from './support/problems';
+import { waitForSubscription } from './support/subscription';
 
 const DAY = 86_400_000;
 const ALL_TENANT_PERMISSIONS = [
@@ -19,6 +20,8 @@ const ALL_TENANT_PERMISSIONS = [
   'roles:assign',
   'roles:manage',
   'roles:read',
+  'subscription:manage',
+  'subscription:read',
   'tenants:delete',
   'tenants:manage',
   'tenants:read',
@@ -127,16 +130,18 @@ function parseCsv(text: string): string[][] {
 describe('tenants, platform tenant routes, diagnostics, audit trail, erasure, account integration', () => {
   const ctx = useTestApp();
 
+  // Tenancy's own events: the subscription module's reactions (the tenant's trial) publish theirs asynchronously.
   const outbox = (tenantId: string, type?: string) =>
     ctx.db.query<OutboxRow>(
       `SELECT type, tenant_id, aggregate_type, aggregate_id, payload FROM kernel.outbox
-        WHERE tenant_id = $1 AND ($2::text IS NULL OR type = $2) ORDER BY occurred_at, id`,
+        WHERE tenant_id = $1 AND aggregate_type <> 'subscription' AND ($2::text IS NULL OR type = $2) ORDER BY occurred_at, id`,
       [tenantId, type ?? null],
     );
   const audit = (tenantId: string, action?: string) =>
     ctx.db.query<AuditRow>(
       `SELECT id, action, outcome, actor_type, actor_id, resource_type, resource_id, user_agent, occurred_at, data
-         FROM kernel.audit_log WHERE chain_id = $1 AND ($2::text IS NULL OR action = $2) ORDER BY id`,
+         FROM kernel.audit_log WHERE chain_id = $1 AND resource_type IS DISTINCT FROM 'subscription' AND ($2::text IS NULL OR action = $2)
+        ORDER BY id`,
       [tenantId, action ?? null],
     );
   const tenantRow = async (tenantId: string) =>
@@ -151,14 +156,15 @@ describe('tenants, platform tenant routes, diagnostics, audit trail, erasure, ac
       }>(`SELECT status, name, slug, deleted_at, erase_after, suspended_at FROM tenancy.tenants WHERE tenant_id = $1`, [tenantId])
     )[0];
   /** Everything a tenancy write touches, for "nothing changed" assertions. */
+  // The subscription module's reactions (trials, ends) write asynchronously: left out of "nothing changed".
   const snapshot = async () =>
     (
       await ctx.db.query(
         `SELECT (SELECT count(*) FROM tenancy.tenants)::int AS tenants,
                 (SELECT count(*) FROM tenancy.memberships)::int AS memberships,
                 (SELECT count(*) FROM tenancy.invitations)::int AS invitations,
-                (SELECT count(*) FROM kernel.outbox)::int AS outbox,
-                (SELECT count(*) FROM kernel.audit_log WHERE action <> 'authz.denied')::int AS audit,
+                (SELECT count(*) FROM kernel.outbox WHERE aggregate_type <> 'subscription')::int AS outbox,
+                (SELECT count(*) FROM kernel.audit_log WHERE action <> 'authz.denied' AND resource_type IS DISTINCT FROM 'subscription')::int AS audit,
                 (SELECT coalesce(max(updated_at), 'epoch') FROM tenancy.tenants) AS last_update,
                 (SELECT string_agg(tenant_id || ':' || status || ':' || name || ':' || slug, ',' ORDER BY tenant_id) FROM tenancy.tenants) AS tenants_state`,
       )
@@ -888,8 +894,9 @@ describe('tenants, platform tenant routes, diagnostics, audit trail, erasure, ac
       const { t, db } = ctx;
       const owner = await signUp(t, db);
       const tenant = await createTenant(t, owner, 'Diagnosed');
+      await waitForSubscription(db, tenant); // the tenant's trial, which the subscription check reports
       const D = `/v1/tenants/${tenant}/diagnostics`;
-      const keys = ['owners', 'members', 'role_bindings', 'unused_custom_roles', 'invitations', 'audit_chain'];
+      const keys = ['owners', 'members', 'role_bindings', 'unused_custom_roles', 'invitations', 'audit_chain', 'subscription'];
       type Check = { key: string; status: string; message: string; details: Record<string, unknown> };
       const check = (body: { checks: Check[] }, key: string) => body.checks.find((c) => c.key === key)!;
 
@@ -903,6 +910,10 @@ describe('tenants, platform tenant routes, diagnostics, audit trail, erasure, ac
       expect(check(body, 'owners').details).toEqual({ active_owners: 1 });
       expect(check(body, 'invitations').details).toEqual({ pending: 0, expired: 0 });
       expect(check(body, 'members').details).toEqual({ active: 1, suspended: 0, invited: 0 });
+      expect(check(body, 'subscription')).toMatchObject({
+        status: 'ok',
+        details: { status: 'trialing', plan: 'pro', cancel_at_period_end: false, seats: { limit: 25, used: 1 }, open_charges: 0 },
+      });
 
       // Access: admin yes; editor and viewer no.
       const admin = await addMember(t, db, tenant, owner, ['admin']);
@@ -949,6 +960,14 @@ describe('tenants, platform tenant routes, diagnostics, audit trail, erasure, ac
       expect(check(diag, 'owners')).toMatchObject({ status: 'fail', details: { active_owners: 0 } });
       expect(check(diag, 'invitations').status).toBe('warn');
       expect(diag.status).toBe('fail');
+
+      // Without a current subscription (canceled at once) → subscription warns.
+      await db.query(`UPDATE tenancy.memberships SET roles = '{owner}' WHERE tenant_id = $1 AND user_id = $2`, [tenant, owner.userId]);
+      expect((await post(t, `/v1/tenants/${tenant}/subscription/cancel`, { at_period_end: false }, owner.accessToken)).statusCode).toBe(
+        200,
+      );
+      diag = (await get(t, D, owner.accessToken)).json();
+      expect(check(diag, 'subscription')).toMatchObject({ status: 'warn', details: { status: null } });
     });
   });
 
@@ -957,6 +976,7 @@ describe('tenants, platform tenant routes, diagnostics, audit trail, erasure, ac
       const { t, db } = ctx;
       const owner = await signUp(t, db);
       const tenant = await createTenant(t, owner, 'Chained');
+      await waitForSubscription(db, tenant);
       await addMember(t, db, tenant, owner, ['viewer']);
       await t.get(AuditLog).sealPending();
       const D = `/v1/tenants/${tenant}/diagnostics`;
@@ -1333,12 +1353,13 @@ describe('tenants, platform tenant routes, diagnostics, audit trail, erasure, ac
       const viewer = await addMember(t, db, tenant, owner, ['viewer']);
       const stranger = await signUp(t, db);
       const elsewhere = await createTenant(t, stranger, 'Elsewhere');
+      await waitForSubscription(db, tenant); // the tenant's trial, whose plan the token names
 
       const res = await login(owner, tenant);
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ access_token: expect.any(String), refresh_token: expect.any(String), user: { id: owner.userId } });
       const claims = claimsOf(res.json().access_token);
-      expect(claims).toMatchObject({ sub: owner.userId, tid: tenant, roles: ['owner'], plan: null });
+      expect(claims).toMatchObject({ sub: owner.userId, tid: tenant, roles: ['owner'], plan: 'pro' });
       expect([...(claims.scp as string[])].sort()).toEqual(ALL_TENANT_PERMISSIONS);
       expect((await get(t, `/v1/tenants/${tenant}`, res.json().access_token)).statusCode).toBe(200);
       // The token is for this tenant only.
@@ -1347,7 +1368,7 @@ describe('tenants, platform tenant routes, diagnostics, audit trail, erasure, ac
       const viewerLogin = await login(viewer, tenant);
       expect(viewerLogin.statusCode).toBe(200);
       const vc = claimsOf(viewerLogin.json().access_token);
-      expect(vc).toMatchObject({ tid: tenant, roles: ['viewer'], plan: null });
+      expect(vc).toMatchObject({ tid: tenant, roles: ['viewer'], plan: 'pro' });
       expect([...(vc.scp as string[])].sort()).toEqual(['members:read', 'roles:read', 'tenants:read']);
 
       // Without tenant_id: no tenant claims.

@@ -15,6 +15,8 @@ export const INTERNAL_DOCUMENT_PATHS = [
   '/health/live',
   '/health/ready',
   '/internal/v1/authz/check',
+  '/internal/v1/subscriptions/{id}/payments',
+  '/internal/v1/tenants/{tenant_id}/entitlements',
   '/internal/v1/tenants/{tenant_id}/members',
   '/internal/v1/tenants/{tenant_id}/members/{user_id}',
   '/internal/v1/users',

@@ -22,7 +22,8 @@ export class PlanCatalogSeed implements OnApplicationBootstrap {
     const defaults = { currency: this.config.currency, trialDays: this.config.trialDays };
     const plans = this.config.plans.map((input, i) => {
       const { plan, errors } = validatePlan(input, defaults, `[${i}].`);
-      if (errors.length) throw new ConfigValidationError(errors.map((e) => ({ variable: 'SUBSCRIPTION_PLANS', message: `${e.path}: ${e.message}` })));
+      if (errors.length)
+        throw new ConfigValidationError(errors.map((e) => ({ variable: 'SUBSCRIPTION_PLANS', message: `${e.path}: ${e.message}` })));
       return plan;
     });
     const inserted = await this.uow.run(Scopes.global, () => this.plans.seed(plans));

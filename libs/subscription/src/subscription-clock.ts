@@ -66,7 +66,8 @@ export class SubscriptionClock implements OnApplicationBootstrap, BeforeApplicat
     } finally {
       await lock.release();
     }
-    if (run.advanced || run.failed) this.logger.log(`advanced ${run.advanced} subscription(s) ${JSON.stringify(run.steps)}, ${run.failed} failed`);
+    if (run.advanced || run.failed)
+      this.logger.log(`advanced ${run.advanced} subscription(s) ${JSON.stringify(run.steps)}, ${run.failed} failed`);
     return run;
   }
 

@@ -10,14 +10,19 @@ export const SubscriptionErrors = {
       extensions: { plan: key },
     }),
   planArchived: (key: string) =>
-    new DomainError('conflict', 'SUBSCRIPTION.PLAN_ARCHIVED', `Plan "${key}" is archived: it keeps its subscribers but takes no new ones.`, {
-      extensions: { plan: key },
-    }),
+    new DomainError(
+      'conflict',
+      'SUBSCRIPTION.PLAN_ARCHIVED',
+      `Plan "${key}" is archived: it keeps its subscribers but takes no new ones.`,
+      {
+        extensions: { plan: key },
+      },
+    ),
   notFound: () => new DomainError('not_found', 'SUBSCRIPTION.NOT_FOUND', 'There is no current subscription.'),
   chargeNotFound: () => new DomainError('not_found', 'SUBSCRIPTION.CHARGE_NOT_FOUND', 'No such charge on this subscription.'),
   chargeSettled: (status: string) =>
     new DomainError('conflict', 'SUBSCRIPTION.CHARGE_SETTLED', `The charge is ${status} already and cannot change.`, {
-      extensions: { status },
+      extensions: { charge_status: status },
     }),
   samePlan: (key: string) =>
     new DomainError('conflict', 'SUBSCRIPTION.SAME_PLAN', `The subscription is on plan "${key}" already.`, { extensions: { plan: key } }),

@@ -42,7 +42,13 @@ import { SUBSCRIPTION_PERMISSIONS, SUBSCRIPTION_SERVICE_SCOPES } from './subscri
  */
 @Module({
   imports: [AccountModule, TenancyModule],
-  controllers: [PlansController, MySubscriptionController, TenantSubscriptionController, AdminSubscriptionsController, InternalSubscriptionsController],
+  controllers: [
+    PlansController,
+    MySubscriptionController,
+    TenantSubscriptionController,
+    AdminSubscriptionsController,
+    InternalSubscriptionsController,
+  ],
   providers: [
     PlansRepository,
     SubscriptionsRepository,

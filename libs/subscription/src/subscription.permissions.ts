@@ -20,7 +20,7 @@ export const SUBSCRIPTION_PERMISSIONS: readonly PermissionDefinition[] = [
 
 /** What an API key may be allowed to call on the subscription part of the internal API. */
 export const SUBSCRIPTION_SERVICE_SCOPES: readonly ServiceScopeDefinition[] = [
-  { key: 'entitlements:read', description: "Read the plan and features that apply to a tenant or one of its members." },
+  { key: 'entitlements:read', description: 'Read the plan and features that apply to a tenant or one of its members.' },
   {
     key: 'payments:write',
     description: 'Record the outcome of a charge (the billing provider reporting a payment): platform-wide keys only.',

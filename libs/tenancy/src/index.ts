@@ -11,6 +11,8 @@ export { GetMembership } from './queries/get-membership/get-membership.query';
 export { ListMembers } from './queries/list-members/list-members.query';
 export { GetSeatUsage } from './queries/get-seat-usage/get-seat-usage.query';
 export { SeatLimits } from './seat-limits';
+export { DiagnosticChecks } from './queries/get-diagnostics/diagnostic-checks';
+export type { DiagnosticCheck, DiagnosticContributor } from './queries/get-diagnostics/diagnostic-checks';
 export type { SeatGuard, SeatRequest, SeatUsage } from './seat-limits';
 export { TenancyErrors } from './tenancy.errors';
 /** The member-list query (status, role, email prefix, page): the internal API takes the same. */

@@ -28,6 +28,7 @@ import { GetMembershipHandler } from './queries/get-membership/get-membership.ha
 import { GetTenantHandler } from './queries/get-tenant/get-tenant.handler';
 import { GetSeatUsageHandler } from './queries/get-seat-usage/get-seat-usage.handler';
 import { SeatLimits } from './seat-limits';
+import { DiagnosticChecks } from './queries/get-diagnostics/diagnostic-checks';
 import { ListAuditHandler } from './queries/list-audit/list-audit.handler';
 import { ListInvitationsHandler } from './queries/list-invitations/list-invitations.handler';
 import { ListMembersHandler } from './queries/list-members/list-members.handler';
@@ -90,8 +91,9 @@ const QUERY_HANDLERS = [
     TenancyHousekeeping,
     TenancyAccountHooks,
     SeatLimits,
+    DiagnosticChecks,
   ],
-  exports: [SeatLimits],
+  exports: [SeatLimits, DiagnosticChecks],
 })
 export class TenancyModule implements OnModuleInit {
   constructor(private readonly catalog: PermissionCatalog) {}

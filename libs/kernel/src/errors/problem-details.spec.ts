@@ -22,6 +22,18 @@ describe('toProblem', () => {
       hint: 'x',
     });
   });
+
+  it('never lets an extension overwrite a standard member (a status of "paid" once made the filter answer 500)', () => {
+    const err = new DomainError('conflict', 'X.Y', 'No.', { extensions: { status: 'paid', code: 'Z', type: 't', other: 1 } });
+    expect(toProblem(err)).toEqual({
+      type: 'urn:user-engine:problem:x.y',
+      title: 'Conflict',
+      status: 409,
+      detail: 'No.',
+      code: 'X.Y',
+      other: 1,
+    });
+  });
 });
 
 describe('toDomainError', () => {

@@ -41,6 +41,8 @@ export function problemType(code: string): string {
 export function toProblem(error: DomainError, requestId?: string, instance?: string): ProblemDocument {
   const { status, title } = STATUS[error.kind];
   return {
+    // Extensions first: they add members, and can never overwrite the standard ones (a `status` of 'paid').
+    ...(error.extensions ?? {}),
     type: problemType(error.code),
     title,
     status,
@@ -49,6 +51,5 @@ export function toProblem(error: DomainError, requestId?: string, instance?: str
     ...(instance ? { instance } : {}),
     ...(requestId ? { request_id: requestId } : {}),
     ...(error.errors ? { errors: error.errors } : {}),
-    ...(error.extensions ?? {}),
   };
 }

@@ -50,7 +50,14 @@ export class Charges {
   /** A charge of `amount` for `period`; nothing is recorded for a zero amount (a free plan). */
   async record(
     sub: SubscriptionRow,
-    c: { kind: ChargeKind; plan: { key: string; currency: string }; amount: number; period: { start: Date; end: Date }; details?: Record<string, unknown>; at: Date },
+    c: {
+      kind: ChargeKind;
+      plan: { key: string; currency: string };
+      amount: number;
+      period: { start: Date; end: Date };
+      details?: Record<string, unknown>;
+      at: Date;
+    },
   ): Promise<ChargeRow | null> {
     if (c.amount <= 0) return null;
     const charge = await this.subscriptions.insertCharge({

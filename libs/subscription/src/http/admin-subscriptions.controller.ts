@@ -70,7 +70,14 @@ export class AdminSubscriptionsController {
     @CurrentClient() client: ClientInfo,
   ): Promise<ChargeView> {
     return this.commands.execute(
-      new RecordPayment(id, body.charge_id.toLowerCase(), body.outcome, body.reference ?? null, { type: 'user', id: principal.userId }, client),
+      new RecordPayment(
+        id,
+        body.charge_id.toLowerCase(),
+        body.outcome,
+        body.reference ?? null,
+        { type: 'user', id: principal.userId },
+        client,
+      ),
     );
   }
 }

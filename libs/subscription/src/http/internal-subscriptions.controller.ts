@@ -40,7 +40,10 @@ export class InternalSubscriptionsController {
   })
   @ApiOkResponse({ type: EntitlementsResponse })
   @ApiProblems(INVALID_REQUEST, [404, 'TENANCY.NOT_FOUND', 'TENANCY.MEMBER_NOT_FOUND'])
-  async entitlements(@Param('tenant_id', ParseUuidPipe) tenantId: string, @Query() query: EntitlementsQueryDto): Promise<InternalEntitlementsV1> {
+  async entitlements(
+    @Param('tenant_id', ParseUuidPipe) tenantId: string,
+    @Query() query: EntitlementsQueryDto,
+  ): Promise<InternalEntitlementsV1> {
     const userId = query.user_id?.toLowerCase() ?? null;
     const tenant = await this.queries.execute<GetTenant, TenantView | undefined>(new GetTenant(tenantId));
     if (!tenant || tenant.status === 'deleted') throw SubscriptionErrors.tenantNotFound();
@@ -66,7 +69,14 @@ export class InternalSubscriptionsController {
   ): Promise<InternalChargeV1> {
     // The full ledger entry: InternalChargeV1 and more.
     return this.commands.execute(
-      new RecordPayment(id, body.charge_id.toLowerCase(), body.outcome, body.reference ?? null, { type: 'service', id: service.applicationId }, client),
+      new RecordPayment(
+        id,
+        body.charge_id.toLowerCase(),
+        body.outcome,
+        body.reference ?? null,
+        { type: 'service', id: service.applicationId },
+        client,
+      ),
     );
   }
 }

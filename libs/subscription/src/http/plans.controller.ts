@@ -74,7 +74,8 @@ export class PlansController {
   @ApiBearerAuth()
   @ApiOperation({
     summary: 'Change a plan (platform operators)',
-    description: 'Key, currency and interval are fixed. A new price applies to subscribers from their next renewal; features and seats at once.',
+    description:
+      'Key, currency and interval are fixed. A new price applies to subscribers from their next renewal; features and seats at once.',
   })
   @ApiOkResponse({ type: PlanResponse })
   @ApiProblems(TOKEN_PROBLEMS, PLATFORM_ONLY, INVALID_REQUEST, [404, 'SUBSCRIPTION.PLAN_NOT_FOUND'])

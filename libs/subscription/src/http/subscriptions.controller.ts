@@ -70,7 +70,9 @@ abstract class SubscriptionRoutes {
   }
 
   protected cancel(subject: Subject, body: CancelSubscriptionDto, principal: Principal, client: ClientInfo): Promise<SubscriptionView> {
-    return this.commands.execute(new CancelSubscription(subject, body.at_period_end ?? true, { type: 'user', id: principal.userId }, client));
+    return this.commands.execute(
+      new CancelSubscription(subject, body.at_period_end ?? true, { type: 'user', id: principal.userId }, client),
+    );
   }
 
   protected resume(subject: Subject, principal: Principal, client: ClientInfo): Promise<SubscriptionView> {
@@ -111,14 +113,21 @@ export class MySubscriptionController extends SubscriptionRoutes {
   @ApiOperation({ summary: 'Change my plan', description: CHANGE_DOC })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiProblems(...CHANGE_PROBLEMS, [403, 'AUTHZ.TENANT_TOKEN'])
-  changeMine(@Body() body: ChangePlanDto, @CurrentPrincipal() principal: Principal, @CurrentClient() client: ClientInfo): Promise<SubscriptionView> {
+  changeMine(
+    @Body() body: ChangePlanDto,
+    @CurrentPrincipal() principal: Principal,
+    @CurrentClient() client: ClientInfo,
+  ): Promise<SubscriptionView> {
     return this.change(userSubject(principal.userId), body, principal, client);
   }
 
   @Post('cancel')
   @HttpCode(200)
   @Authenticated()
-  @ApiOperation({ summary: 'Cancel my subscription', description: 'At the end of the period by default (resumable until then), or at once.' })
+  @ApiOperation({
+    summary: 'Cancel my subscription',
+    description: 'At the end of the period by default (resumable until then), or at once.',
+  })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiProblems(INVALID_REQUEST, [404, 'SUBSCRIPTION.NOT_FOUND'], [403, 'AUTHZ.TENANT_TOKEN'])
   cancelMine(
@@ -151,7 +160,10 @@ export class TenantSubscriptionController extends SubscriptionRoutes {
 
   @Get('subscription')
   @RequirePermission('subscription:read')
-  @ApiOperation({ summary: "The tenant's subscription", description: 'The current one, else the one that ended last. Needs subscription:read.' })
+  @ApiOperation({
+    summary: "The tenant's subscription",
+    description: 'The current one, else the one that ended last. Needs subscription:read.',
+  })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiProblems([404, 'SUBSCRIPTION.NOT_FOUND'])
   tenant(@Param('tenant_id', ParseUuidPipe) tenantId: string): Promise<SubscriptionView> {
@@ -170,7 +182,10 @@ export class TenantSubscriptionController extends SubscriptionRoutes {
   @Post('subscription/change')
   @HttpCode(200)
   @RequirePermission('subscription:manage')
-  @ApiOperation({ summary: "Change the tenant's plan", description: `${CHANGE_DOC} Never to a plan with fewer seats than active members. Needs subscription:manage.` })
+  @ApiOperation({
+    summary: "Change the tenant's plan",
+    description: `${CHANGE_DOC} Never to a plan with fewer seats than active members. Needs subscription:manage.`,
+  })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiProblems(...CHANGE_PROBLEMS, [409, 'SUBSCRIPTION.SEAT_LIMIT'])
   changeTenant(
@@ -185,7 +200,10 @@ export class TenantSubscriptionController extends SubscriptionRoutes {
   @Post('subscription/cancel')
   @HttpCode(200)
   @RequirePermission('subscription:manage')
-  @ApiOperation({ summary: "Cancel the tenant's subscription", description: 'At the end of the period by default, or at once. Needs subscription:manage.' })
+  @ApiOperation({
+    summary: "Cancel the tenant's subscription",
+    description: 'At the end of the period by default, or at once. Needs subscription:manage.',
+  })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiProblems(INVALID_REQUEST, [404, 'SUBSCRIPTION.NOT_FOUND'])
   cancelTenant(
@@ -200,7 +218,10 @@ export class TenantSubscriptionController extends SubscriptionRoutes {
   @Post('subscription/resume')
   @HttpCode(200)
   @RequirePermission('subscription:manage')
-  @ApiOperation({ summary: "Resume the tenant's subscription", description: 'Withdraws a scheduled cancellation. Needs subscription:manage.' })
+  @ApiOperation({
+    summary: "Resume the tenant's subscription",
+    description: 'Withdraws a scheduled cancellation. Needs subscription:manage.',
+  })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiProblems([404, 'SUBSCRIPTION.NOT_FOUND'], [409, 'SUBSCRIPTION.NOT_CANCELING'])
   resumeTenant(
@@ -218,7 +239,10 @@ export class TenantSubscriptionController extends SubscriptionRoutes {
     description: "My plan in this tenant (my membership's override, else the tenant's, else my own), its features, and the tenant's seats.",
   })
   @ApiOkResponse({ type: EntitlementsResponse })
-  entitlements(@Param('tenant_id', ParseUuidPipe) tenantId: string, @CurrentPrincipal() principal: Principal): Promise<InternalEntitlementsV1> {
+  entitlements(
+    @Param('tenant_id', ParseUuidPipe) tenantId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<InternalEntitlementsV1> {
     return this.queries.execute(new GetEntitlements(tenantId, principal.userId));
   }
 
@@ -226,7 +250,8 @@ export class TenantSubscriptionController extends SubscriptionRoutes {
   @RequirePermission('subscription:manage')
   @ApiOperation({
     summary: "Set a member's own plan",
-    description: "Overrides the tenant's plan for this member (their tokens' plan claim and entitlements); null removes it. Needs subscription:manage.",
+    description:
+      "Overrides the tenant's plan for this member (their tokens' plan claim and entitlements); null removes it. Needs subscription:manage.",
   })
   @ApiOkResponse({ type: MemberPlanResponse })
   @ApiProblems(INVALID_REQUEST, [404, 'TENANCY.MEMBER_NOT_FOUND', 'SUBSCRIPTION.PLAN_NOT_FOUND'], [409, 'SUBSCRIPTION.PLAN_ARCHIVED'])

@@ -41,7 +41,17 @@ export class PlansRepository {
         this.uow.manager,
         `INSERT INTO subscription.plans (key, name, description, price, currency, interval, trial_days, seats, features)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-        [plan.key, plan.name, plan.description, plan.price, plan.currency, plan.interval, plan.trial_days, plan.seats, JSON.stringify(plan.features)],
+        [
+          plan.key,
+          plan.name,
+          plan.description,
+          plan.price,
+          plan.currency,
+          plan.interval,
+          plan.trial_days,
+          plan.seats,
+          JSON.stringify(plan.features),
+        ],
       );
       return toPlan(row);
     } catch (err) {

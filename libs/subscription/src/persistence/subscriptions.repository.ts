@@ -192,7 +192,7 @@ export class SubscriptionsRepository {
   async settleCharge(id: string, status: 'paid' | 'failed', reference: string | null, at: Date): Promise<ChargeRow> {
     const [row] = await queryRows<ChargeRow & { amount: string }>(
       this.uow.manager,
-      `UPDATE subscription.charges SET status = $2, reference = coalesce($3, reference), settled_at = CASE WHEN $2 = 'paid' THEN $4 ELSE NULL END
+      `UPDATE subscription.charges SET status = $2, reference = coalesce($3, reference), settled_at = CASE WHEN $2 = 'paid' THEN $4::timestamptz ELSE NULL END
         WHERE id = $1 RETURNING *`,
       [id, status, reference, at],
     );
@@ -215,9 +215,7 @@ export class SubscriptionsRepository {
       list: `charges:${subject.type}:${subject.id}`,
       from: 'subscription.charges',
       id: 'id',
-      where: [
-        `subscription_id IN (SELECT id FROM subscription.subscriptions WHERE subject_type = $1 AND subject_id = $2)`,
-      ],
+      where: [`subscription_id IN (SELECT id FROM subscription.subscriptions WHERE subject_type = $1 AND subject_id = $2)`],
       params: [subject.type, subject.id],
       order: 'desc',
       limit: page.limit,
@@ -259,7 +257,9 @@ export class SubscriptionsRepository {
    * row held FOR SHARE until the transaction ends: a plan change waits for the join being counted,
    * and the join for the change. Undefined without a current subscription.
    */
-  async tenantSeats(tenantId: string): Promise<{ plan: string; seats: number | null; scheduled_seats: number | null; scheduled: string | null } | undefined> {
+  async tenantSeats(
+    tenantId: string,
+  ): Promise<{ plan: string; seats: number | null; scheduled_seats: number | null; scheduled: string | null } | undefined> {
     const [row] = await queryRows<{ plan: string; seats: number | null; scheduled_seats: number | null; scheduled: string | null }>(
       this.uow.manager,
       `SELECT s.plan_key AS plan, p.seats, s.scheduled_plan_key AS scheduled, sp.seats AS scheduled_seats

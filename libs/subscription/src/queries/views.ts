@@ -123,5 +123,3 @@ export function toState(s: SubscriptionRow): SubscriptionStateV1 {
     scheduled_plan: s.scheduled_plan_key,
   };
 }
-
-

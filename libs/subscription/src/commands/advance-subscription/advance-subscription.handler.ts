@@ -46,11 +46,19 @@ export class AdvanceSubscriptionHandler implements ICommandHandler<AdvanceSubscr
   private async step(sub: SubscriptionRow, now: Date): Promise<{ step: Step; sub: SubscriptionRow } | undefined> {
     const periodOver = sub.current_period_end <= now;
     if (sub.status === 'trialing' && sub.trial_ends_at! <= now) {
-      if (sub.cancel_at_period_end) return { step: 'canceled', sub: await this.ending.cancel(sub, { reason: 'period_end', actor: CLOCK_ACTOR, at: sub.trial_ends_at! }) };
+      if (sub.cancel_at_period_end)
+        return {
+          step: 'canceled',
+          sub: await this.ending.cancel(sub, { reason: 'period_end', actor: CLOCK_ACTOR, at: sub.trial_ends_at! }),
+        };
       return { step: 'trial_ended', sub: await this.startPeriod(sub, 'trial') };
     }
     if (sub.status === 'active' && periodOver) {
-      if (sub.cancel_at_period_end) return { step: 'canceled', sub: await this.ending.cancel(sub, { reason: 'period_end', actor: CLOCK_ACTOR, at: sub.current_period_end }) };
+      if (sub.cancel_at_period_end)
+        return {
+          step: 'canceled',
+          sub: await this.ending.cancel(sub, { reason: 'period_end', actor: CLOCK_ACTOR, at: sub.current_period_end }),
+        };
       return { step: 'renewed', sub: await this.startPeriod(sub, 'renewal') };
     }
     if (sub.status === 'active' && (await this.hasOverdueCharge(sub, now))) {
@@ -58,21 +66,35 @@ export class AdvanceSubscriptionHandler implements ICommandHandler<AdvanceSubscr
       await this.journal.record(
         after,
         { actor: CLOCK_ACTOR, action: 'subscription.past_due', data: { reason: 'unpaid', payment_terms_ms: this.config.paymentTerms } },
-        { definition: SubscriptionChanged, extra: { change: 'past_due', previous_plan: sub.plan_key, previous_status: sub.status, charge_id: null, amount: 0 } },
+        {
+          definition: SubscriptionChanged,
+          extra: { change: 'past_due', previous_plan: sub.plan_key, previous_status: sub.status, charge_id: null, amount: 0 },
+        },
       );
       return { step: 'past_due', sub: after };
     }
     if (sub.status === 'past_due' && sub.past_due_since!.getTime() + this.config.gracePeriod <= now.getTime()) {
-      const after = await this.subscriptions.update(sub.id, { status: transition(sub.status, 'expired'), ended_at: now, past_due_since: null, scheduled_plan_key: null }, now);
+      const after = await this.subscriptions.update(
+        sub.id,
+        { status: transition(sub.status, 'expired'), ended_at: now, past_due_since: null, scheduled_plan_key: null },
+        now,
+      );
       await this.journal.record(
         after,
-        { actor: CLOCK_ACTOR, action: 'subscription.expired', data: { reason: 'unpaid', past_due_since: sub.past_due_since!.toISOString() } },
+        {
+          actor: CLOCK_ACTOR,
+          action: 'subscription.expired',
+          data: { reason: 'unpaid', past_due_since: sub.past_due_since!.toISOString() },
+        },
         { definition: SubscriptionExpired, extra: { reason: 'unpaid', expired_at: now.toISOString() } },
       );
       return { step: 'expired', sub: after };
     }
     if (sub.status === 'past_due' && periodOver && sub.cancel_at_period_end) {
-      return { step: 'canceled', sub: await this.ending.cancel(sub, { reason: 'period_end', actor: CLOCK_ACTOR, at: sub.current_period_end }) };
+      return {
+        step: 'canceled',
+        sub: await this.ending.cancel(sub, { reason: 'period_end', actor: CLOCK_ACTOR, at: sub.current_period_end }),
+      };
     }
     return undefined;
   }
@@ -97,7 +119,13 @@ export class AdvanceSubscriptionHandler implements ICommandHandler<AdvanceSubscr
       },
       at,
     );
-    const charge = await this.charges.record(after, { kind: from === 'trial' ? 'initial' : 'renewal', plan, amount: plan.price, period: { start, end }, at });
+    const charge = await this.charges.record(after, {
+      kind: from === 'trial' ? 'initial' : 'renewal',
+      plan,
+      amount: plan.price,
+      period: { start, end },
+      at,
+    });
     if (from === 'trial') {
       await this.journal.record(
         after,
@@ -109,12 +137,19 @@ export class AdvanceSubscriptionHandler implements ICommandHandler<AdvanceSubscr
       await this.journal.record(
         after,
         { actor: CLOCK_ACTOR, action: 'subscription.downgraded', data: { from: sub.plan_key, to: plan.key } },
-        { definition: SubscriptionChanged, extra: { change: 'downgraded', previous_plan: sub.plan_key, previous_status: sub.status, charge_id: null, amount: 0 } },
+        {
+          definition: SubscriptionChanged,
+          extra: { change: 'downgraded', previous_plan: sub.plan_key, previous_status: sub.status, charge_id: null, amount: 0 },
+        },
       );
     }
     await this.journal.record(
       after,
-      { actor: CLOCK_ACTOR, action: 'subscription.renewed', data: { charge_id: charge?.id ?? null, amount: charge?.amount ?? 0, period_end: end.toISOString() } },
+      {
+        actor: CLOCK_ACTOR,
+        action: 'subscription.renewed',
+        data: { charge_id: charge?.id ?? null, amount: charge?.amount ?? 0, period_end: end.toISOString() },
+      },
       { definition: SubscriptionRenewed, extra: { charge_id: charge?.id ?? null, amount: charge?.amount ?? 0 } },
     );
     return after;

@@ -23,13 +23,19 @@ export class CancelSubscriptionHandler implements ICommandHandler<CancelSubscrip
     const sub = await this.subscriptions.current(c.subject, { lock: true });
     if (!sub) throw SubscriptionErrors.notFound();
     const now = this.clock.now();
-    if (!c.atPeriodEnd) return this.views.of(await this.ending.cancel(sub, { reason: 'requested', actor: c.actor, client: c.client, at: now }));
+    if (!c.atPeriodEnd)
+      return this.views.of(await this.ending.cancel(sub, { reason: 'requested', actor: c.actor, client: c.client, at: now }));
     // Asking twice changes nothing and records nothing.
     if (sub.cancel_at_period_end) return this.views.of(sub);
     const after = await this.subscriptions.update(sub.id, { cancel_at_period_end: true }, now);
     await this.journal.record(
       after,
-      { actor: c.actor, client: c.client, action: 'subscription.cancel_scheduled', data: { effective_at: sub.current_period_end.toISOString() } },
+      {
+        actor: c.actor,
+        client: c.client,
+        action: 'subscription.cancel_scheduled',
+        data: { effective_at: sub.current_period_end.toISOString() },
+      },
       {
         definition: SubscriptionChanged,
         extra: { change: 'cancel_scheduled', previous_plan: sub.plan_key, previous_status: sub.status, charge_id: null, amount: 0 },

@@ -41,7 +41,9 @@ export class ChangePlanHandler implements ICommandHandler<ChangePlan, Subscripti
     const current = (await this.plans.find(sub.plan_key))!;
     if (current.currency !== target.currency) throw SubscriptionErrors.currencyMismatch(current.currency, target.currency);
     if (!isUpgrade(current, target)) return view(await this.scheduleDowngrade(c, sub, target, now));
-    return view(sub.status === 'trialing' ? await this.upgradeTrial(c, sub, target, now) : await this.upgrade(c, sub, current, target, now));
+    return view(
+      sub.status === 'trialing' ? await this.upgradeTrial(c, sub, target, now) : await this.upgrade(c, sub, current, target, now),
+    );
   }
 
   /** Asking for the current plan withdraws a scheduled downgrade; otherwise there is nothing to change. */
@@ -61,7 +63,13 @@ export class ChangePlanHandler implements ICommandHandler<ChangePlan, Subscripti
     if (target.seats === null) return;
     const usage = await this.queries.execute<GetSeatUsage, SeatUsage>(new GetSeatUsage(tenantId));
     if (usage.active > target.seats)
-      throw SubscriptionErrors.seatLimit({ plan: target.key, seats: target.seats, active: usage.active, pending: usage.pending, requested: usage.active });
+      throw SubscriptionErrors.seatLimit({
+        plan: target.key,
+        seats: target.seats,
+        active: usage.active,
+        pending: usage.pending,
+        requested: usage.active,
+      });
   }
 
   /** No current subscription (never had one, or it ended): a paid period starts now. */
@@ -89,7 +97,12 @@ export class ChangePlanHandler implements ICommandHandler<ChangePlan, Subscripti
     const charge = await this.charges.record(sub, { kind: 'initial', plan, amount: plan.price, period: { start: now, end }, at: now });
     await this.journal.record(
       sub,
-      { actor: c.actor, client: c.client, action: 'subscription.started', data: { reason: 'purchase', charge_id: charge?.id ?? null, amount: plan.price } },
+      {
+        actor: c.actor,
+        client: c.client,
+        action: 'subscription.started',
+        data: { reason: 'purchase', charge_id: charge?.id ?? null, amount: plan.price },
+      },
       { definition: SubscriptionStarted, extra: { reason: 'purchase', charge_id: charge?.id ?? null, amount: charge?.amount ?? 0 } },
     );
     return sub;
@@ -128,7 +141,13 @@ export class ChangePlanHandler implements ICommandHandler<ChangePlan, Subscripti
       },
       now,
     );
-    const charge = await this.charges.record(after, { kind: 'initial', plan: target, amount: target.price, period: { start: now, end }, at: now });
+    const charge = await this.charges.record(after, {
+      kind: 'initial',
+      plan: target,
+      amount: target.price,
+      period: { start: now, end },
+      at: now,
+    });
     await this.journal.record(
       after,
       { actor: c.actor, client: c.client, action: 'trial.ended', data: { reason: 'upgraded' } },
@@ -136,7 +155,12 @@ export class ChangePlanHandler implements ICommandHandler<ChangePlan, Subscripti
     );
     await this.journal.record(
       after,
-      { actor: c.actor, client: c.client, action: 'subscription.upgraded', data: { from: sub.plan_key, to: target.key, charge_id: charge?.id ?? null, amount: target.price } },
+      {
+        actor: c.actor,
+        client: c.client,
+        action: 'subscription.upgraded',
+        data: { from: sub.plan_key, to: target.key, charge_id: charge?.id ?? null, amount: target.price },
+      },
       { definition: SubscriptionChanged, extra: this.changed('upgraded', sub, charge) },
     );
     return after;
@@ -154,7 +178,9 @@ export class ChangePlanHandler implements ICommandHandler<ChangePlan, Subscripti
         plan_key: target.key,
         cancel_at_period_end: false,
         scheduled_plan_key: null,
-        ...(proration.new_period ? { anchor_day: now.getUTCDate(), current_period_start: period.start, current_period_end: period.end } : {}),
+        ...(proration.new_period
+          ? { anchor_day: now.getUTCDate(), current_period_start: period.start, current_period_end: period.end }
+          : {}),
       },
       now,
     );
@@ -179,7 +205,17 @@ export class ChangePlanHandler implements ICommandHandler<ChangePlan, Subscripti
     return after;
   }
 
-  private changed(change: 'upgraded' | 'downgrade_scheduled' | 'downgrade_withdrawn', before: SubscriptionRow, charge: { id: string; amount: number } | null) {
-    return { change, previous_plan: before.plan_key, previous_status: before.status, charge_id: charge?.id ?? null, amount: charge?.amount ?? 0 };
+  private changed(
+    change: 'upgraded' | 'downgrade_scheduled' | 'downgrade_withdrawn',
+    before: SubscriptionRow,
+    charge: { id: string; amount: number } | null,
+  ) {
+    return {
+      change,
+      previous_plan: before.plan_key,
+      previous_status: before.status,
+      charge_id: charge?.id ?? null,
+      amount: charge?.amount ?? 0,
+    };
   }
 }

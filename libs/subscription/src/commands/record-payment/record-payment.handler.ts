@@ -39,7 +39,16 @@ export class RecordPaymentHandler implements ICommandHandler<RecordPayment, Char
       await this.journal.record(
         after,
         { actor: c.actor, client: c.client, action: 'subscription.past_due', data: { charge_id: charge.id } },
-        { definition: SubscriptionChanged, extra: { change: 'past_due', previous_plan: sub.plan_key, previous_status: sub.status, charge_id: charge.id, amount: charge.amount } },
+        {
+          definition: SubscriptionChanged,
+          extra: {
+            change: 'past_due',
+            previous_plan: sub.plan_key,
+            previous_status: sub.status,
+            charge_id: charge.id,
+            amount: charge.amount,
+          },
+        },
       );
     }
     if (c.outcome === 'paid' && sub.status === 'past_due' && !(await this.subscriptions.openCharges(sub.id)).length) {
@@ -49,7 +58,13 @@ export class RecordPaymentHandler implements ICommandHandler<RecordPayment, Char
         { actor: c.actor, client: c.client, action: 'subscription.payment_recovered', data: { charge_id: charge.id } },
         {
           definition: SubscriptionChanged,
-          extra: { change: 'payment_recovered', previous_plan: sub.plan_key, previous_status: sub.status, charge_id: charge.id, amount: charge.amount },
+          extra: {
+            change: 'payment_recovered',
+            previous_plan: sub.plan_key,
+            previous_status: sub.status,
+            charge_id: charge.id,
+            amount: charge.amount,
+          },
         },
       );
     }

@@ -26,7 +26,9 @@ export class StartTrialHandler implements ICommandHandler<StartTrial, string | n
     if (!this.config.trialSubjects.includes(subject.type)) return null;
     const plan = await this.plans.find(this.config.trialPlan);
     if (!plan || plan.status !== 'active' || plan.trial_days === 0) {
-      this.logger.warn(`no trial for ${subject.type} ${subject.id}: trial plan "${this.config.trialPlan}" is missing, archived or has no trial days`);
+      this.logger.warn(
+        `no trial for ${subject.type} ${subject.id}: trial plan "${this.config.trialPlan}" is missing, archived or has no trial days`,
+      );
       return null;
     }
     if (await this.subscriptions.current(subject)) return null;

@@ -18,7 +18,8 @@ export class UpdatePlanHandler implements ICommandHandler<UpdatePlan, PlanView> 
 
   async execute(c: UpdatePlan): Promise<PlanView> {
     const changed = Object.keys(c.changes).filter((k) => (c.changes as Record<string, unknown>)[k] !== undefined);
-    if (!changed.length) throw KernelErrors.validation([{ path: 'body', message: 'give at least one field to change', rule: 'atLeastOne' }]);
+    if (!changed.length)
+      throw KernelErrors.validation([{ path: 'body', message: 'give at least one field to change', rule: 'atLeastOne' }]);
     const current = await this.plans.find(c.key, { lock: true });
     if (!current) throw SubscriptionErrors.planNotFound(c.key);
     const { plan, errors } = validatePlan(

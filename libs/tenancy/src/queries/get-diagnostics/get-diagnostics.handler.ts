@@ -2,14 +2,10 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { AuditLog, type ChainVerification, queryRows, Scopes, UnitOfWork } from '@user-engine/kernel';
 import type { EntityManager } from 'typeorm';
 import { type RoleSummary, TenantRolePolicy } from '../../tenant-role-policy';
+import { type DiagnosticCheck, DiagnosticChecks } from './diagnostic-checks';
 import { GetDiagnostics } from './get-diagnostics.query';
 
-export interface DiagnosticCheck {
-  key: string;
-  status: 'ok' | 'warn' | 'fail';
-  message: string;
-  details: Record<string, unknown>;
-}
+export type { DiagnosticCheck };
 
 export interface Diagnostics {
   tenant_id: string;
@@ -27,13 +23,14 @@ export class GetDiagnosticsHandler implements IQueryHandler<GetDiagnostics, Diag
     private readonly uow: UnitOfWork,
     private readonly policy: TenantRolePolicy,
     private readonly audit: AuditLog,
+    private readonly contributed: DiagnosticChecks,
   ) {}
 
   async execute(q: GetDiagnostics): Promise<Diagnostics> {
     const facts = await this.uow.run(Scopes.tenant(q.tenantId), (m) => this.facts(m, q.tenantId));
     const roles = await this.policy.listRoles(q.tenantId);
     const chain = await this.audit.verify(q.tenantId);
-    return summarise(q.tenantId, facts, roles, chain);
+    return summarise(q.tenantId, facts, roles, chain, await this.contributed.run(q.tenantId));
   }
 
   private async facts(m: EntityManager, tenantId: string) {
@@ -66,6 +63,7 @@ function summarise(
   }: { byStatus: { status: string; n: string }[]; bindings: { role: string; n: string }[]; inv: { pending: string; expired: string } },
   roles: RoleSummary[],
   chain: ChainVerification,
+  contributed: DiagnosticCheck[],
 ): Diagnostics {
   const members = Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)]));
   const bound = Object.fromEntries(bindings.map((r) => [r.role, Number(r.n)]));
@@ -123,6 +121,7 @@ function summarise(
           message: `Audit chain broken at entry ${chain.brokenAt?.seq} (${chain.brokenAt?.reason}).`,
           details: { broken_at: chain.brokenAt },
         },
+    ...contributed,
   ];
   const status = checks.reduce<DiagnosticCheck['status']>((w, c) => (RANK[c.status] > RANK[w] ? c.status : w), 'ok');
   return { tenant_id: tenantId, generated_at: new Date().toISOString(), status, checks };

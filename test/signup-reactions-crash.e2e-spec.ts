@@ -4,8 +4,8 @@ import { runTs } from './support/child-process';
 import { eventually, startTestApp, TEST_ENV } from './support/test-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
-// Crash safety of the user.created → profile reaction: the event outlives the process that
-// committed it, and the profile is created exactly once by whichever process delivers it.
+// Crash safety of the user.created reactions (profile, trial): the event outlives the process that
+// committed it, and the profile and the trial are created exactly once by whichever process delivers it.
 
 describe('profile crash safety', () => {
   let db: TestDatabase;
@@ -15,7 +15,7 @@ describe('profile crash safety', () => {
   });
   afterAll(() => db?.drop());
 
-  it('a sign-up committed just before SIGKILL gets its profile exactly once after restart, and never twice', async () => {
+  it('a sign-up committed just before SIGKILL gets its profile and its trial exactly once after restart, and never twice', async () => {
     const email = uniqueEmail('crash');
     const child = runTs('test/support/signup-crash-child.ts', {
       ...TEST_ENV,
@@ -44,6 +44,7 @@ describe('profile crash safety', () => {
     expect(await db.query(`SELECT * FROM kernel.inbox`)).toEqual([]);
     expect(await db.query(`SELECT * FROM kernel.event_subscriptions`)).toEqual([]);
     expect(await db.query(`SELECT * FROM profile.profiles`)).toEqual([]);
+    expect(await db.query(`SELECT * FROM subscription.subscriptions`)).toEqual([]);
 
     // Restart: the dispatcher finds the pending event and the reaction runs once.
     const restarted = await startTestApp(db);
@@ -61,8 +62,14 @@ describe('profile crash safety', () => {
       `SELECT user_id, display_name, updated_at FROM profile.profiles`,
     );
     expect(profile).toEqual([{ user_id: user.id, display_name: 'Grace Hopper', updated_at: expect.any(Date) }]);
-    const inbox = await db.query(`SELECT handler, event_id FROM kernel.inbox`);
-    expect(inbox).toEqual([{ handler: 'integration.profile.user-created', event_id: event.id }]);
+    const inbox = await db.query(`SELECT handler, event_id FROM kernel.inbox ORDER BY handler`);
+    expect(inbox).toEqual([
+      { handler: 'integration.profile.user-created', event_id: event.id },
+      { handler: 'integration.subscription.user-created', event_id: event.id },
+    ]);
+    const trial = await db.query(`SELECT subject_type, subject_id, plan_key, status FROM subscription.subscriptions`);
+    expect(trial).toEqual([{ subject_type: 'user', subject_id: user.id, plan_key: 'pro', status: 'trialing' }]);
+    expect(await db.query(`SELECT subject_id FROM subscription.trials`)).toEqual([{ subject_id: user.id }]);
 
     // A second restart finds nothing to do: still one profile, untouched, one inbox record.
     const again = await startTestApp(db);
@@ -73,7 +80,8 @@ describe('profile crash safety', () => {
       await again.close();
     }
     expect(await db.query(`SELECT user_id, display_name, updated_at FROM profile.profiles`)).toEqual(profile);
-    expect(await db.query(`SELECT handler, event_id FROM kernel.inbox`)).toEqual(inbox);
+    expect(await db.query(`SELECT handler, event_id FROM kernel.inbox ORDER BY handler`)).toEqual(inbox);
+    expect(await db.query(`SELECT subject_type, subject_id, plan_key, status FROM subscription.subscriptions`)).toEqual(trial);
     // Delivered without a failed attempt: the dispatcher starts only once the command handlers are registered.
     expect(await db.query(`SELECT status, attempts, dead_at, last_error FROM kernel.outbox WHERE id = $1`, [event.id])).toEqual([
       { status: 'delivered', attempts: 0, dead_at: null, last_error: null },
