@@ -98,7 +98,7 @@ describe('integration: MODULES without profile, then with it', () => {
       const tenant = await createTenant(without, early);
       await expectNoProfileRoutes(without, early, tenant);
 
-      // With no live subscriber anywhere, the event is complete at once: marked delivered, no inbox row.
+      // With no live profile subscriber anywhere, the event is complete once the subscription reaction ran: no profile inbox row.
       earlyEvent = await eventually(
         async () => {
           const row = await userCreated(db, early.userId);
@@ -108,7 +108,9 @@ describe('integration: MODULES without profile, then with it', () => {
         'user.created marked delivered',
       );
       expect(earlyEvent).toMatchObject({ attempts: 0, last_error: null });
-      expect(await db.query(`SELECT handler FROM kernel.inbox WHERE event_id = $1`, [earlyEvent.id])).toEqual([]);
+      expect(await db.query(`SELECT handler FROM kernel.inbox WHERE event_id = $1`, [earlyEvent.id])).toEqual([
+        { handler: 'integration.subscription.user-created' },
+      ]);
       expect(await profileCount(db, early.userId)).toBe(0);
       expect(await db.query(`SELECT count(*)::int AS n FROM profile.tenant_layers`)).toEqual([{ n: 0 }]);
       expect(await announcedProfileHandlers(db)).toEqual([]);

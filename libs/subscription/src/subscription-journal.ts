@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { EventActorV1, EventDefinition, SubscriptionStateV1 } from '@user-engine/contracts';
+import {
+  type EventActorV1,
+  type EventDefinition,
+  SubscriptionChanged,
+  type SubscriptionChangedV1,
+  type SubscriptionStateV1,
+} from '@user-engine/contracts';
 import { AuditLog, type ClientInfo, OutboxPublisher } from '@user-engine/kernel';
 import type { SubscriptionRow } from './persistence/subscriptions.repository';
 import { toState } from './queries/views';
@@ -48,5 +54,25 @@ export class SubscriptionJournal {
         payload: { ...toState(sub), ...event.extra } as P,
       });
     }
+  }
+
+  /** A change recorded as `subscription.changed`: what changed, from `before`, with the charge it caused if any. */
+  changed(
+    after: SubscriptionRow,
+    before: SubscriptionRow,
+    change: SubscriptionChangedV1['change'],
+    entry: { actor: SubscriptionActor; client?: ClientInfo; action: string; data?: Record<string, unknown> },
+    charge?: { id: string; amount: number } | null,
+  ): Promise<void> {
+    return this.record(after, entry, {
+      definition: SubscriptionChanged,
+      extra: {
+        change,
+        previous_plan: before.plan_key,
+        previous_status: before.status,
+        charge_id: charge?.id ?? null,
+        amount: charge?.amount ?? 0,
+      },
+    });
   }
 }

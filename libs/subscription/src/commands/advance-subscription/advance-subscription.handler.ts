@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { SubscriptionChanged, SubscriptionExpired, SubscriptionRenewed, TrialEnded } from '@user-engine/contracts';
+import { SubscriptionExpired, SubscriptionRenewed, TrialEnded } from '@user-engine/contracts';
 import { Clock } from '@user-engine/kernel';
 import { Charges } from '../../billing/billing-provider';
 import { addInterval } from '../../domain/billing-periods';
@@ -63,14 +63,11 @@ export class AdvanceSubscriptionHandler implements ICommandHandler<AdvanceSubscr
     }
     if (sub.status === 'active' && (await this.hasOverdueCharge(sub, now))) {
       const after = await this.subscriptions.update(sub.id, { status: transition(sub.status, 'past_due'), past_due_since: now }, now);
-      await this.journal.record(
-        after,
-        { actor: CLOCK_ACTOR, action: 'subscription.past_due', data: { reason: 'unpaid', payment_terms_ms: this.config.paymentTerms } },
-        {
-          definition: SubscriptionChanged,
-          extra: { change: 'past_due', previous_plan: sub.plan_key, previous_status: sub.status, charge_id: null, amount: 0 },
-        },
-      );
+      await this.journal.changed(after, sub, 'past_due', {
+        actor: CLOCK_ACTOR,
+        action: 'subscription.past_due',
+        data: { reason: 'unpaid', payment_terms_ms: this.config.paymentTerms },
+      });
       return { step: 'past_due', sub: after };
     }
     if (sub.status === 'past_due' && sub.past_due_since!.getTime() + this.config.gracePeriod <= now.getTime()) {
@@ -134,14 +131,11 @@ export class AdvanceSubscriptionHandler implements ICommandHandler<AdvanceSubscr
       );
     }
     if (sub.scheduled_plan_key) {
-      await this.journal.record(
-        after,
-        { actor: CLOCK_ACTOR, action: 'subscription.downgraded', data: { from: sub.plan_key, to: plan.key } },
-        {
-          definition: SubscriptionChanged,
-          extra: { change: 'downgraded', previous_plan: sub.plan_key, previous_status: sub.status, charge_id: null, amount: 0 },
-        },
-      );
+      await this.journal.changed(after, sub, 'downgraded', {
+        actor: CLOCK_ACTOR,
+        action: 'subscription.downgraded',
+        data: { from: sub.plan_key, to: plan.key },
+      });
     }
     await this.journal.record(
       after,

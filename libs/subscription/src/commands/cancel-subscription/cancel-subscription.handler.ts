@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { SubscriptionChanged } from '@user-engine/contracts';
+
 import { Clock } from '@user-engine/kernel';
 import { SubscriptionsRepository } from '../../persistence/subscriptions.repository';
 import { SubscriptionViews } from '../../queries/subscription-views';
@@ -28,19 +28,12 @@ export class CancelSubscriptionHandler implements ICommandHandler<CancelSubscrip
     // Asking twice changes nothing and records nothing.
     if (sub.cancel_at_period_end) return this.views.of(sub);
     const after = await this.subscriptions.update(sub.id, { cancel_at_period_end: true }, now);
-    await this.journal.record(
-      after,
-      {
-        actor: c.actor,
-        client: c.client,
-        action: 'subscription.cancel_scheduled',
-        data: { effective_at: sub.current_period_end.toISOString() },
-      },
-      {
-        definition: SubscriptionChanged,
-        extra: { change: 'cancel_scheduled', previous_plan: sub.plan_key, previous_status: sub.status, charge_id: null, amount: 0 },
-      },
-    );
+    await this.journal.changed(after, sub, 'cancel_scheduled', {
+      actor: c.actor,
+      client: c.client,
+      action: 'subscription.cancel_scheduled',
+      data: { effective_at: sub.current_period_end.toISOString() },
+    });
     return this.views.of(after);
   }
 }

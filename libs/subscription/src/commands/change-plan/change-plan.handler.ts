@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
-import { SubscriptionChanged, SubscriptionStarted, TrialEnded } from '@user-engine/contracts';
+import { SubscriptionStarted, TrialEnded } from '@user-engine/contracts';
 import { Clock, uuidv7 } from '@user-engine/kernel';
 import { GetSeatUsage, type SeatUsage } from '@user-engine/tenancy';
 import { Charges } from '../../billing/billing-provider';
@@ -51,11 +51,12 @@ export class ChangePlanHandler implements ICommandHandler<ChangePlan, Subscripti
     if (!sub.scheduled_plan_key) throw SubscriptionErrors.samePlan(sub.plan_key);
     const previous = sub.scheduled_plan_key;
     const after = await this.subscriptions.update(sub.id, { scheduled_plan_key: null }, this.clock.now());
-    await this.journal.record(
-      after,
-      { actor: c.actor, client: c.client, action: 'subscription.downgrade_withdrawn', data: { scheduled_plan: previous } },
-      { definition: SubscriptionChanged, extra: this.changed('downgrade_withdrawn', sub, null) },
-    );
+    await this.journal.changed(after, sub, 'downgrade_withdrawn', {
+      actor: c.actor,
+      client: c.client,
+      action: 'subscription.downgrade_withdrawn',
+      data: { scheduled_plan: previous },
+    });
     return this.views.of(after);
   }
 
@@ -111,16 +112,12 @@ export class ChangePlanHandler implements ICommandHandler<ChangePlan, Subscripti
   /** Cheaper (or as dear): the plan changes when the period or trial ends. A scheduled cancellation is withdrawn. */
   private async scheduleDowngrade(c: ChangePlan, sub: SubscriptionRow, target: PlanRow, now: Date): Promise<SubscriptionRow> {
     const after = await this.subscriptions.update(sub.id, { scheduled_plan_key: target.key, cancel_at_period_end: false }, now);
-    await this.journal.record(
-      after,
-      {
-        actor: c.actor,
-        client: c.client,
-        action: 'subscription.downgrade_scheduled',
-        data: { to: target.key, effective_at: sub.current_period_end.toISOString() },
-      },
-      { definition: SubscriptionChanged, extra: this.changed('downgrade_scheduled', sub, null) },
-    );
+    await this.journal.changed(after, sub, 'downgrade_scheduled', {
+      actor: c.actor,
+      client: c.client,
+      action: 'subscription.downgrade_scheduled',
+      data: { to: target.key, effective_at: sub.current_period_end.toISOString() },
+    });
     return after;
   }
 
@@ -153,15 +150,17 @@ export class ChangePlanHandler implements ICommandHandler<ChangePlan, Subscripti
       { actor: c.actor, client: c.client, action: 'trial.ended', data: { reason: 'upgraded' } },
       { definition: TrialEnded, extra: { reason: 'upgraded', ended_at: now.toISOString() } },
     );
-    await this.journal.record(
+    await this.journal.changed(
       after,
+      sub,
+      'upgraded',
       {
         actor: c.actor,
         client: c.client,
         action: 'subscription.upgraded',
         data: { from: sub.plan_key, to: target.key, charge_id: charge?.id ?? null, amount: target.price },
       },
-      { definition: SubscriptionChanged, extra: this.changed('upgraded', sub, charge) },
+      charge,
     );
     return after;
   }
@@ -192,30 +191,18 @@ export class ChangePlanHandler implements ICommandHandler<ChangePlan, Subscripti
       details: { from: current.key, from_price: current.price, to_price: target.price, ...proration },
       at: now,
     });
-    await this.journal.record(
+    await this.journal.changed(
       after,
+      sub,
+      'upgraded',
       {
         actor: c.actor,
         client: c.client,
         action: 'subscription.upgraded',
         data: { from: current.key, to: target.key, charge_id: charge?.id ?? null, amount: proration.amount, proration },
       },
-      { definition: SubscriptionChanged, extra: this.changed('upgraded', sub, charge) },
+      charge,
     );
     return after;
-  }
-
-  private changed(
-    change: 'upgraded' | 'downgrade_scheduled' | 'downgrade_withdrawn',
-    before: SubscriptionRow,
-    charge: { id: string; amount: number } | null,
-  ) {
-    return {
-      change,
-      previous_plan: before.plan_key,
-      previous_status: before.status,
-      charge_id: charge?.id ?? null,
-      amount: charge?.amount ?? 0,
-    };
   }
 }

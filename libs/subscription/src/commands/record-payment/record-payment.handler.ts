@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { SubscriptionChanged } from '@user-engine/contracts';
+
 import { Clock } from '@user-engine/kernel';
 import { transition } from '../../domain/subscription-status';
 import { SubscriptionsRepository } from '../../persistence/subscriptions.repository';
@@ -36,36 +36,22 @@ export class RecordPaymentHandler implements ICommandHandler<RecordPayment, Char
     });
     if (c.outcome === 'failed' && sub.status === 'active') {
       const after = await this.subscriptions.update(sub.id, { status: transition(sub.status, 'past_due'), past_due_since: now }, now);
-      await this.journal.record(
+      await this.journal.changed(
         after,
+        sub,
+        'past_due',
         { actor: c.actor, client: c.client, action: 'subscription.past_due', data: { charge_id: charge.id } },
-        {
-          definition: SubscriptionChanged,
-          extra: {
-            change: 'past_due',
-            previous_plan: sub.plan_key,
-            previous_status: sub.status,
-            charge_id: charge.id,
-            amount: charge.amount,
-          },
-        },
+        charge,
       );
     }
     if (c.outcome === 'paid' && sub.status === 'past_due' && !(await this.subscriptions.openCharges(sub.id)).length) {
       const after = await this.subscriptions.update(sub.id, { status: transition(sub.status, 'active'), past_due_since: null }, now);
-      await this.journal.record(
+      await this.journal.changed(
         after,
+        sub,
+        'payment_recovered',
         { actor: c.actor, client: c.client, action: 'subscription.payment_recovered', data: { charge_id: charge.id } },
-        {
-          definition: SubscriptionChanged,
-          extra: {
-            change: 'payment_recovered',
-            previous_plan: sub.plan_key,
-            previous_status: sub.status,
-            charge_id: charge.id,
-            amount: charge.amount,
-          },
-        },
+        charge,
       );
     }
     return toChargeView(settled);

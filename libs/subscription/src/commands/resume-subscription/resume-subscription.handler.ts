@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { SubscriptionChanged } from '@user-engine/contracts';
+
 import { Clock } from '@user-engine/kernel';
 import { SubscriptionsRepository } from '../../persistence/subscriptions.repository';
 import { SubscriptionViews } from '../../queries/subscription-views';
@@ -22,14 +22,7 @@ export class ResumeSubscriptionHandler implements ICommandHandler<ResumeSubscrip
     if (!sub) throw SubscriptionErrors.notFound();
     if (!sub.cancel_at_period_end) throw SubscriptionErrors.notCanceling();
     const after = await this.subscriptions.update(sub.id, { cancel_at_period_end: false }, this.clock.now());
-    await this.journal.record(
-      after,
-      { actor: c.actor, client: c.client, action: 'subscription.resumed' },
-      {
-        definition: SubscriptionChanged,
-        extra: { change: 'resumed', previous_plan: sub.plan_key, previous_status: sub.status, charge_id: null, amount: 0 },
-      },
-    );
+    await this.journal.changed(after, sub, 'resumed', { actor: c.actor, client: c.client, action: 'subscription.resumed' });
     return this.views.of(after);
   }
 }
