@@ -613,6 +613,11 @@ describe('subscription: seats, plan claims, entitlements and features', () => {
       expect((await post(t, `${T(tenant)}/subscription/change`, { plan_key: 'business' }, user.accessToken)).statusCode).toBe(200);
       const denied = expectProblem(await get(t, probe('/me/sso'), user.accessToken), 403, 'SUBSCRIPTION.FEATURE_NOT_INCLUDED');
       expect(denied).toMatchObject({ feature: 'sso', plan: 'pro' });
+      // On a route that takes tenant-scoped tokens, such a token brings its tenant's plan (as its plan claim does).
+      expectProblem(await get(t, probe('/any-token/sso'), user.accessToken), 403, 'SUBSCRIPTION.FEATURE_NOT_INCLUDED');
+      const scoped = await get(t, probe('/any-token/sso'), await tenantToken(t, user, tenant));
+      expect(scoped.statusCode).toBe(200);
+      expect(scoped.json()).toEqual({ user_id: user.userId, tenant_id: tenant });
 
       expect((await post(t, '/v1/me/subscription/change', { plan_key: 'business' }, user.accessToken)).statusCode).toBe(200);
       const allowed = await get(t, probe('/me/sso'), user.accessToken);

@@ -19,6 +19,13 @@ class FeatureProbeController {
     return { tenant_id: tenantId };
   }
 
+  @Get('any-token/sso')
+  @Authenticated({ tenantTokens: true })
+  @RequireFeature('sso')
+  anyTokenSso(@CurrentPrincipal() principal: Principal): { user_id: string; tenant_id: string | null } {
+    return { user_id: principal.userId, tenant_id: principal.tenantId ?? null };
+  }
+
   @Get('me/sso')
   @Authenticated()
   @RequireFeature('sso')

@@ -80,8 +80,9 @@ export class SubscriptionHooks implements OnModuleInit, EntitlementChecker {
 
   async assertFeature(need: { principal: Principal | ServicePrincipal; tenantId?: string; feature: string }): Promise<void> {
     const userId = need.principal.kind === 'user' ? need.principal.userId : null;
-    // A service asks about a tenant; without one there is no plan to look at.
-    const tenantId = need.tenantId ?? (need.principal.kind === 'service' ? need.principal.tenantId : null) ?? null;
+    // The route's tenant, else the one the token or key is bound to: a tenant-scoped token names its
+    // tenant's plan (as its `plan` claim does); without any, a user's own plan and a service none.
+    const tenantId = need.tenantId ?? need.principal.tenantId ?? null;
     const applied = userId || tenantId ? await this.effectivePlan(userId, tenantId) : { plan: null, features: null };
     if (!applied.features || !grants(applied.features, need.feature))
       throw SubscriptionErrors.featureNotIncluded(need.feature, applied.plan);

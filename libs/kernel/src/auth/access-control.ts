@@ -74,8 +74,9 @@ export const FEATURE_REQUIREMENT = 'kernel:feature-requirement';
 
 /**
  * The route also needs `feature` (`sso`, `audit_export`) in the caller's plan: the plan in the
- * route's tenant (a membership's plan override, else the tenant's) for a user, the tenant's for a
- * service, the user's own plan on routes without a tenant. Stacks with the access rule, which is
+ * route's tenant — else the tenant a token or key is bound to — (a membership's plan override, else
+ * the tenant's) for a user, the tenant's for a service, and the user's own plan outside any tenant.
+ * Stacks with the access rule, which is
  * checked first; the subscription module decides, and without it every such route is refused.
  */
 export const RequireFeature = (feature: string): MethodDecorator & ClassDecorator => SetMetadata(FEATURE_REQUIREMENT, feature);
