@@ -155,7 +155,7 @@ describe('subscription: seats, plan claims, entitlements and features', () => {
 
     it('racing a downgrade against an accept: never more active members than the plan that will apply allows', async () => {
       const { t, db } = ctx;
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 12; round++) {
         const owner = await signUp(t, db);
         const tenant = await trialTenant(owner);
         await addMember(t, db, tenant, owner);

@@ -260,17 +260,22 @@ export class SubscriptionsRepository {
   async tenantSeats(
     tenantId: string,
   ): Promise<{ plan: string; seats: number | null; scheduled_seats: number | null; scheduled: string | null } | undefined> {
-    const [row] = await queryRows<{ plan: string; seats: number | null; scheduled_seats: number | null; scheduled: string | null }>(
-      this.uow.manager,
-      `SELECT s.plan_key AS plan, p.seats, s.scheduled_plan_key AS scheduled, sp.seats AS scheduled_seats
-         FROM subscription.subscriptions s
-         JOIN subscription.plans p ON p.key = s.plan_key
-         LEFT JOIN subscription.plans sp ON sp.key = s.scheduled_plan_key
-        WHERE s.subject_type = 'tenant' AND s.subject_id = $1 AND s.${CURRENT}
-        FOR SHARE OF s`,
+    const m = this.uow.manager;
+    // The lock first, on its own: a lock taken after waiting re-reads the locked row only, so the
+    // plans joined to it would still be the ones of the version before the change it waited for.
+    const [sub] = await queryRows<{ plan: string; scheduled: string | null }>(
+      m,
+      `SELECT plan_key AS plan, scheduled_plan_key AS scheduled FROM subscription.subscriptions
+        WHERE subject_type = 'tenant' AND subject_id = $1 AND ${CURRENT} FOR SHARE`,
       [tenantId],
     );
-    return row;
+    if (!sub) return undefined;
+    const [row] = await queryRows<{ seats: number | null; scheduled_seats: number | null }>(
+      m,
+      `SELECT (SELECT seats FROM subscription.plans WHERE key = $1) AS seats, (SELECT seats FROM subscription.plans WHERE key = $2) AS scheduled_seats`,
+      [sub.plan, sub.scheduled],
+    );
+    return { ...sub, ...row };
   }
 
   /** Whether a charge of the subscription created before `before` is still unpaid. */
